@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+import { registerDoctor } from './doctor-command.js';
+
+/** The `luanti-bench` command tree. Each subcommand lives in its own file beside this one. */
+export function buildProgram(): Command {
+  const program = new Command('luanti-bench')
+    .description('Distributed load benchmarks of a Luanti server: every node measured, nothing left running.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerDoctor(program);
+  return program;
+}
