@@ -1,0 +1,429 @@
+import type { Logger } from 'pino';
+import { exitMeaning } from './command-error.js';
+import { createLineSplitter } from './line-splitter.js';
+import type { ExecOptions, ExecResult, RemoteProcess, SweepReport } from './node.js';
+
+/**
+ * The one process-group scheme used on every node, over SSH and locally alike.
+ *
+ * A process of run R with label L lives under `<workdir>/<R>/`:
+ * - `L.pid`  process group id (the group leader is the `sh` running {@link RUN_SCRIPT});
+ * - `L.log`  stdout and stderr of the command;
+ * - `L.in`   a FIFO that is the command's stdin, held open by the group leader so
+ *            that writes work at any time without an SSH channel;
+ * - `L.exit` the exit status, written when the command ends.
+ * Every process of the group carries `LUANTI_BENCH_RUN=<R>` in its environment, so
+ * a pid file left by a dead worker is only acted on while the group still is ours.
+ * The group is its own session (`setsid`), so it survives the SSH connection and
+ * is stopped with `kill -TERM -PGID`, then `kill -KILL -PGID` after a grace period.
+ *
+ * All scripts are constants; their inputs are positional parameters, so nothing
+ * a user typed is ever part of a shell program.
+ */
+
+/** Environment marker naming the run a process belongs to. */
+export const RUN_MARKER = 'LUANTI_BENCH_RUN';
+/** Environment marker naming the node a process was started for (local nodes share one kernel). */
+export const NODE_MARKER = 'LUANTI_BENCH_NODE';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** A run id, label or node name is unusable as a file name. */
+export class InvalidNameError extends Error {
+  override readonly name = 'InvalidNameError';
+}
+
+/** Throws {@link InvalidNameError} unless `value` is safe as one path component. */
+export function checkName(kind: string, value: string): string {
+  if (!NAME.test(value)) {
+    throw new InvalidNameError(
+      `${kind} ${JSON.stringify(value)} is not allowed: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+/** Whether `member` is a group of ours: some process in group $1 has RUN_MARKER=$2. */
+const OURS_FN = `ours() {
+  for p in $(pgrep -g "$1" 2>/dev/null); do
+    if tr '\\000' '\\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "${RUN_MARKER}=$2"; then return 0; fi
+  done
+  return 1
+}`;
+
+/**
+ * Launcher: `sh -c SPAWN sh RUN dir label runId node cwd argv…`. Prepares the
+ * files, starts {@link RUN_SCRIPT} in a new session and prints its pgid.
+ */
+export const SPAWN_SCRIPT = `run=$1; d=$2; l=$3; r=$4; n=$5
+if [ -s "$d/$l.pid" ] && [ ! -f "$d/$l.exit" ] && kill -0 -"$(cat "$d/$l.pid")" 2>/dev/null; then
+  echo "a process labelled $l is already running in $d (pgid $(cat "$d/$l.pid"))" >&2; exit 89
+fi
+mkdir -p "$d" || exit 90
+rm -f "$d/$l.pid" "$d/$l.exit" "$d/$l.in" || exit 90
+mkfifo -m 600 "$d/$l.in" || exit 90
+: > "$d/$l.log" || exit 90
+shift 1
+${RUN_MARKER}=$r ${NODE_MARKER}=$n setsid sh -c "$run" sh "$@" </dev/null >/dev/null 2>&1 &
+i=0
+while [ ! -s "$d/$l.pid" ]; do
+  i=$((i+1))
+  if [ "$i" -gt 1000 ]; then echo "the process did not start: no pid file $d/$l.pid after 10 s" >&2; exit 91; fi
+  sleep 0.01
+done
+cat "$d/$l.pid"`;
+
+/**
+ * Group leader: `sh -c RUN sh dir label runId node cwd argv…`. Holds the FIFO open
+ * (fd 3, read-write, so neither side ever blocks or sees EOF), runs the command,
+ * and records its exit status. It traps TERM so that it outlives the command long
+ * enough to write `L.exit`; the command itself gets default signal handling.
+ */
+export const RUN_SCRIPT = `d=$1; l=$2; c=$5; shift 5
+cd "$d" || exit 92
+exec 3<>"$l.in"
+echo $$ > "$l.pid.tmp" && mv -f "$l.pid.tmp" "$l.pid"
+trap 'got=1' HUP INT TERM
+if cd "$c" 2>>"$d/$l.log"; then
+  "$@" <&3 >>"$d/$l.log" 2>&1 3>&- &
+  child=$!
+  while :; do
+    wait "$child"; code=$?
+    if [ "$code" -le 128 ] || ! kill -0 "$child" 2>/dev/null; then break; fi
+  done
+else
+  code=92
+fi
+exec 3>&-
+echo "$code" > "$d/$l.exit.tmp" && mv -f "$d/$l.exit.tmp" "$d/$l.exit"`;
+
+/**
+ * `sh -c POLL sh dir label offset max`: first line `exit N`, `alive` or `gone`,
+ * then up to `max` bytes of the log from byte `offset`. The state is read before
+ * the log, so after `exit`/`gone` the log read is complete.
+ */
+export const POLL_SCRIPT = `d=$1; l=$2
+if [ -f "$d/$l.exit" ]; then printf 'exit %s\\n' "$(cat "$d/$l.exit")"
+elif [ -s "$d/$l.pid" ] && kill -0 -"$(cat "$d/$l.pid")" 2>/dev/null; then echo alive
+else echo gone; fi
+if [ -f "$d/$l.log" ]; then tail -c "+$(($3 + 1))" "$d/$l.log" | head -c "$4"; fi
+exit 0`;
+
+/** `sh -c STOP sh pgid runId graceMs`: prints `absent`, `terminated` or `killed`. */
+export const STOP_SCRIPT = `${OURS_FN}
+g=$1; n=$(($3 / 100))
+if ! ours "$g" "$2"; then echo absent; exit 0; fi
+kill -TERM -"$g" 2>/dev/null
+i=0
+while kill -0 -"$g" 2>/dev/null; do
+  if [ "$i" -ge "$n" ]; then kill -KILL -"$g" 2>/dev/null; echo killed; exit 0; fi
+  i=$((i+1)); sleep 0.1
+done
+echo terminated`;
+
+/** `sh -c WRITE sh fifo` with the data on stdin. Opening read-write never blocks on a FIFO. */
+export const WRITE_SCRIPT = `[ -p "$1" ] || { echo "no input FIFO $1: the process is not running" >&2; exit 1; }
+exec 3<>"$1" && cat >&3`;
+
+/**
+ * `sh -c SWEEP sh workdir keepRunId graceMs`: for every run directory except the
+ * kept one, TERM (then KILL) each recorded group still marked as that run's, and
+ * remove the directory. Prints `killed PGID RUNDIR LABEL` and `removed DIR` lines.
+ */
+export const SWEEP_SCRIPT = `${OURS_FN}
+w=$1; keep=$2; n=$(($3 / 100))
+[ -d "$w" ] || exit 0
+for d in "$w"/*; do
+  [ -d "$d" ] || continue
+  r=\${d##*/}
+  [ "$r" = "$keep" ] && continue
+  groups=
+  for pf in "$d"/*.pid; do
+    [ -f "$pf" ] || continue
+    g=$(cat "$pf" 2>/dev/null)
+    case $g in ''|*[!0-9]*) continue ;; esac
+    l=\${pf##*/}; l=\${l%.pid}
+    if ours "$g" "$r"; then
+      kill -TERM -"$g" 2>/dev/null
+      groups="$groups $g"
+      printf 'killed %s %s %s\\n' "$g" "$d" "$l"
+    fi
+  done
+  for g in $groups; do
+    i=0
+    while kill -0 -"$g" 2>/dev/null; do
+      if [ "$i" -ge "$n" ]; then kill -KILL -"$g" 2>/dev/null; break; fi
+      i=$((i+1)); sleep 0.1
+    done
+  done
+  rm -rf -- "$d" && printf 'removed %s\\n' "$d"
+done
+exit 0`;
+
+/** What the scheme needs from a node: run one command to completion. */
+export interface ProcessHost {
+  readonly name: string;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+/** Inputs of {@link startProcess}. */
+export interface StartProcessOptions {
+  /** Absolute work directory of the node; the run directory is `<workdir>/<runId>`. */
+  workdir: string;
+  runId: string;
+  label: string;
+  argv: readonly string[];
+  env?: Record<string, string>;
+  /** Default: the run directory. */
+  cwd?: string;
+  onLine?: (line: string) => void;
+  /** How often the state and new log lines are read (default 500 ms). */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+/** Upper bound of log bytes read per poll. */
+const POLL_MAX_BYTES = 256 * 1024;
+/** Consecutive poll failures (e.g. connection gone) after which the exit status is given up as unknown. */
+const POLL_MAX_FAILURES = 5;
+
+/** Joins a path on a node (always POSIX). */
+export function remoteJoin(...parts: string[]): string {
+  return parts.join('/').replace(/\/{2,}/g, '/');
+}
+
+/** Start `argv` under the scheme on `host` and return a handle to it. */
+export async function startProcess(host: ProcessHost, options: StartProcessOptions): Promise<ScriptedProcess> {
+  checkName('run id', options.runId);
+  checkName('process label', options.label);
+  checkName('node name', host.name);
+  if (options.argv.length === 0) throw new TypeError('spawn needs a command: argv is empty');
+  const command: string[] = [];
+  const envEntries = Object.entries(options.env ?? {});
+  if (envEntries.length > 0) {
+    for (const [key] of envEntries) {
+      if (!ENV_NAME.test(key)) {
+        throw new InvalidNameError(
+          `environment variable name ${JSON.stringify(key)} is not allowed: use [A-Z_][A-Z0-9_]*`,
+        );
+      }
+    }
+    if (options.argv[0]?.includes('=')) {
+      throw new InvalidNameError(
+        `program name ${JSON.stringify(options.argv[0])} must not contain '=' when env is set`,
+      );
+    }
+    command.push('env', ...envEntries.map(([k, v]) => `${k}=${v}`));
+  }
+  command.push(...options.argv);
+  const runDir = remoteJoin(options.workdir, options.runId);
+  const cwd = options.cwd ?? runDir;
+  const result = await host.exec([
+    'sh',
+    '-c',
+    SPAWN_SCRIPT,
+    'sh',
+    RUN_SCRIPT,
+    runDir,
+    options.label,
+    options.runId,
+    host.name,
+    cwd,
+    ...command,
+  ]);
+  const pgid = Number.parseInt(result.stdout.trim(), 10);
+  if (!Number.isInteger(pgid) || pgid <= 1) {
+    throw new Error(
+      `${host.name}: starting ${options.label} printed no process group id (got ${JSON.stringify(result.stdout)})`,
+    );
+  }
+  const handle = new ScriptedProcess(host, runDir, options, pgid);
+  handle.startPolling();
+  return handle;
+}
+
+/** The handle {@link startProcess} returns; nodes call `detach()` when their connection closes. */
+export class ScriptedProcess implements RemoteProcess {
+  readonly node: string;
+  readonly label: string;
+  readonly logPath: string;
+  readonly exited: Promise<number | null>;
+  private resolveExit!: (code: number | null) => void;
+  private done = false;
+  private offset = 0;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private killed = false;
+  private readonly pollMs: number;
+  private readonly splitter: ReturnType<typeof createLineSplitter> | undefined;
+
+  constructor(
+    private readonly host: ProcessHost,
+    private readonly runDir: string,
+    private readonly options: StartProcessOptions,
+    readonly pgid: number,
+  ) {
+    this.node = host.name;
+    this.label = options.label;
+    this.logPath = remoteJoin(runDir, `${options.label}.log`);
+    this.pollMs = options.pollMs ?? 500;
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+    const onLine = options.onLine;
+    this.splitter = onLine ? createLineSplitter((line) => safeCall(onLine, line)) : undefined;
+  }
+
+  startPolling(): void {
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.done) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pollOnce().then(() => this.schedule(this.pollMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One poll; concurrent callers share it. */
+  private pollOnce(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    this.polling ??= this.readState().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async readState(): Promise<void> {
+    let result: ExecResult;
+    try {
+      result = await this.host.exec(
+        ['sh', '-c', POLL_SCRIPT, 'sh', this.runDir, this.label, String(this.offset), String(POLL_MAX_BYTES)],
+        { allowFailure: true, timeoutMs: 60_000 },
+      );
+    } catch (error) {
+      this.failures += 1;
+      this.options.logger?.debug({ err: error, label: this.label }, 'reading process state failed');
+      if (this.failures >= POLL_MAX_FAILURES) this.finish(null);
+      return;
+    }
+    this.failures = 0;
+    const nl = result.stdout.indexOf('\n');
+    const state = nl >= 0 ? result.stdout.slice(0, nl) : result.stdout;
+    const chunk = nl >= 0 ? result.stdout.slice(nl + 1) : '';
+    const ended = state !== 'alive';
+    const chunkBytes = Buffer.byteLength(chunk);
+    const complete = ended && chunkBytes < POLL_MAX_BYTES - 4;
+    // Consume whole lines only, so a line (or a character) cut by the byte limit is read whole next time.
+    const lastNl = chunk.lastIndexOf('\n');
+    const take = complete || (lastNl < 0 && chunkBytes >= POLL_MAX_BYTES - 4) ? chunk : chunk.slice(0, lastNl + 1);
+    this.offset += Buffer.byteLength(take);
+    if (take.length > 0) this.splitter?.push(take);
+    if (!complete) return;
+    this.splitter?.end();
+    if (state.startsWith('exit ')) {
+      const code = Number.parseInt(state.slice(5), 10);
+      this.finish(Number.isInteger(code) ? code : null);
+    } else {
+      // The group vanished without recording a status: it was KILLed (by us or someone else).
+      this.finish(this.killed ? 137 : null);
+    }
+  }
+
+  private finish(code: number | null): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.options.logger?.debug({ label: this.label, code, meaning: exitMeaning(code) }, 'process ended');
+    this.resolveExit(code);
+  }
+
+  /** Stop watching (the connection is closing); the exit status stays unknown. */
+  detach(): void {
+    this.finish(null);
+  }
+
+  async write(data: string): Promise<void> {
+    if (this.done) throw new Error(`${this.node}: cannot write to ${this.label}: it has ended`);
+    await this.host.exec(['sh', '-c', WRITE_SCRIPT, 'sh', remoteJoin(this.runDir, `${this.label}.in`)], {
+      stdin: data,
+      timeoutMs: 30_000,
+    });
+  }
+
+  stop(graceMs = 5000): Promise<void> {
+    this.stopping ??= this.doStop(graceMs);
+    return this.stopping;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    if (!this.done) {
+      const result = await this.host.exec(
+        [
+          'sh',
+          '-c',
+          STOP_SCRIPT,
+          'sh',
+          String(this.pgid),
+          this.options.runId,
+          String(Math.max(0, Math.round(graceMs))),
+        ],
+        { timeoutMs: graceMs + 30_000 },
+      );
+      if (result.stdout.trim() === 'killed') this.killed = true;
+    }
+    // Read the final state and the rest of the log now rather than at the next tick.
+    for (let i = 0; i < 20 && !this.done; i++) {
+      await this.pollOnce();
+      if (!this.done) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async tail(n = 20): Promise<string[]> {
+    const result = await this.host.exec(['tail', '-n', String(Math.max(1, Math.floor(n))), this.logPath], {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    });
+    if (result.code !== 0) return [];
+    const lines = result.stdout.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines;
+  }
+}
+
+function safeCall(fn: (line: string) => void, line: string): void {
+  try {
+    fn(line);
+  } catch {
+    // A consumer's bug must not stop the log stream of a running process.
+  }
+}
+
+/** Run {@link SWEEP_SCRIPT} on `host` and parse its report. */
+export async function sweepHost(
+  host: ProcessHost,
+  workdir: string,
+  options: { keepRunId?: string; signal?: AbortSignal; graceMs?: number } = {},
+): Promise<SweepReport> {
+  if (options.keepRunId !== undefined) checkName('run id', options.keepRunId);
+  const result = await host.exec(
+    ['sh', '-c', SWEEP_SCRIPT, 'sh', workdir, options.keepRunId ?? '', String(options.graceMs ?? 3000)],
+    { signal: options.signal, timeoutMs: 300_000 },
+  );
+  return parseSweepOutput(host.name, result.stdout);
+}
+
+/** Parse the lines printed by {@link SWEEP_SCRIPT}. */
+export function parseSweepOutput(node: string, stdout: string): SweepReport {
+  const report: SweepReport = { node, killed: [], removedDirs: [] };
+  for (const line of stdout.split('\n')) {
+    const killed = /^killed (\d+) (.+) (\S+)$/.exec(line);
+    if (killed) {
+      report.killed.push({ pgid: Number(killed[1]), runDir: killed[2] ?? '', label: killed[3] ?? '' });
+    } else if (line.startsWith('removed ')) {
+      report.removedDirs.push(line.slice('removed '.length));
+    }
+  }
+  return report;
+}

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NodeConnection } from '../../../src/cluster/node.js';
+import { LocalCluster } from '../../../src/cluster/local.js';
+import { ReservationError } from '../../../src/cluster/reservation-error.js';
+import { processBehaviour } from './process-suite.js';
+
+const workdir = mkdtempSync(join(tmpdir(), 'lb-local-'));
+const cluster = new LocalCluster({ workdir, maxNodes: 4 });
+let nodes: NodeConnection[] = [];
+
+afterAll(async () => {
+  for (const n of nodes) await n.sweep().catch(() => undefined);
+  for (const n of nodes) await n.close();
+  await cluster.close();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+describe('LocalCluster', () => {
+  it('gives N logical nodes with their own work directories', async () => {
+    const signal = new AbortController().signal;
+    const allocation = await cluster.reserve({ runId: 'run-1', nodes: 3, timeLimitMinutes: 5 }, signal, () => {});
+    expect(allocation).toEqual({
+      id: 'luanti-bench-run-1',
+      runId: 'run-1',
+      cluster: 'local',
+      nodes: [
+        { name: 'local1', address: '127.0.0.1' },
+        { name: 'local2', address: '127.0.0.1' },
+        { name: 'local3', address: '127.0.0.1' },
+      ],
+    });
+    nodes = await cluster.connect(allocation, signal);
+    expect(nodes.map((n) => n.workdir)).toEqual([1, 2, 3].map((i) => `${workdir}/local${i}`));
+    await cluster.release(allocation);
+    await cluster.release(allocation);
+  });
+
+  it('refuses more nodes than allowed, naming the limit', async () => {
+    const signal = new AbortController().signal;
+    await expect(cluster.reserve({ runId: 'run-2', nodes: 5, timeLimitMinutes: 5 }, signal, () => {})).rejects.toThrow(
+      ReservationError,
+    );
+    await expect(cluster.reserve({ runId: 'run-2', nodes: 5, timeLimitMinutes: 5 }, signal, () => {})).rejects.toThrow(
+      /cannot give 5 nodes; allowed is 1 to 4/,
+    );
+  });
+
+  it('sweeps per node: local2 does not touch processes of local1', async () => {
+    const [one, two] = nodes as [NodeConnection, NodeConnection];
+    const proc = await one.spawn('run-old', 'server', ['sleep', '300']);
+    const report = await two.sweep({ keepRunId: 'run-new' });
+    expect(report.killed).toEqual([]);
+    const own = await one.sweep({ keepRunId: 'run-new' });
+    expect(own.killed.map((k) => k.pgid)).toEqual([proc.pgid]);
+    expect(await proc.exited).toBe(143);
+  });
+});
+
+describe('LocalNode processes', () => {
+  processBehaviour(() => nodes[0] as NodeConnection);
+});
