@@ -204,7 +204,11 @@ export class LocalCluster implements ClusterBackend {
     this.maxNodes = options.maxNodes ?? 16;
   }
 
-  async reserve(request: ReserveRequest, signal: AbortSignal): Promise<Allocation> {
+  async reserve(
+    request: ReserveRequest,
+    signal: AbortSignal,
+    _onProgress: (message: string) => void,
+  ): Promise<Allocation> {
     if (signal.aborted) throw abortReason(signal);
     checkName('run id', request.runId);
     if (!Number.isInteger(request.nodes) || request.nodes < 1 || request.nodes > this.maxNodes) {
@@ -220,7 +224,7 @@ export class LocalCluster implements ClusterBackend {
     };
   }
 
-  async release(): Promise<void> {
+  async release(_allocation: Allocation): Promise<void> {
     // Nothing is held: processes are stopped by the pipeline and swept by the next run.
   }
 
