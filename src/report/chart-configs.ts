@@ -401,3 +401,30 @@ export function buildChartSet(result: RunResult, options: ChartSetOptions = {}):
     ],
   };
 }
+
+/** Downsamples one line's points to about `maxPoints`, keeping `null` breaks and min/max shape. */
+export function shrinkPoints(points: readonly ChartPoint[], maxPoints: number): ChartPoint[] {
+  if (points.length <= maxPoints) return [...points];
+  const out: ChartPoint[] = [];
+  let run: { t: number; v: number }[] = [];
+  const flush = () => {
+    const budget = Math.max(2, Math.floor((maxPoints * run.length) / points.length));
+    for (const p of downsampleRows(run, budget, ['v'])) out.push({ x: p.t, y: p.v });
+    run = [];
+  };
+  for (const p of points) {
+    if (p.y === null) {
+      flush();
+      out.push(p);
+    } else run.push({ t: p.x, v: p.y });
+  }
+  flush();
+  return out;
+}
+
+/** A copy of `config` with every dataset cut to at most about `maxPoints` points. */
+export function shrinkPanel(config: PanelConfig, maxPoints: number): PanelConfig {
+  const copy = structuredClone(config);
+  for (const dataset of copy.data.datasets) dataset.data = shrinkPoints(dataset.data, maxPoints);
+  return copy;
+}
