@@ -1,0 +1,288 @@
+import type { Config } from '../../config.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { RunSpec } from '../run-spec.js';
+import { percentile } from './percentile.js';
+import type { NodeState, RunContext } from './run-context.js';
+import type { NodeResult, NodeSummary, RunResult, Sample, Stats, SwarmSample, Warning } from './run-result.js';
+
+/** Below this share of expected samples a node's figures are flagged. */
+export const COVERAGE_WARN = 0.95;
+/** Bot-node CPU (whole node) above this means the load generator itself was the bottleneck. */
+export const SATURATION_CPU = 0.9;
+/** Share of steps over 2× budget above which the server is called overloaded. */
+const OVERLOAD_SHARE = 0.05;
+/** A node silent for this long before its sampler was stopped counts as lost. */
+const LOST_AFTER_MS = 5000;
+const DEFAULT_BUDGET_MS = 90;
+
+/** A result with nothing measured: the skeleton failed runs start from. */
+export function emptyResult(runId: string, spec: RunSpec, requestedBy: string | null, config: Config): RunResult {
+  const now = Date.now();
+  return {
+    version: 1,
+    runId,
+    requestedBy,
+    spec,
+    state: 'failed',
+    manifest: {
+      toolVersion: TOOL_VERSION,
+      luantiVersion: null,
+      game: config.LUANTI_GAME,
+      botRuntime: spec.botRuntime.kind === 'builtin' ? 'luanti-bench swarm' : (spec.botRuntime.argv[0] ?? 'command'),
+      botRuntimeVersion: null,
+      cluster: config.CLUSTER,
+      slurmJobId: null,
+      nodes: [],
+      createdAt: now,
+      startedAt: now,
+      endedAt: now,
+    },
+    windows: { baseline: null, load: null },
+    nodes: [],
+    server: { series: [], budgetMs: DEFAULT_BUDGET_MS, step: null },
+    swarm: {
+      requested: spec.bots,
+      joined: 0,
+      failedByReason: {},
+      rttP50Ms: null,
+      rttP95Ms: null,
+      cpuMsPerBotSecond: null,
+    },
+    phases: [],
+    warnings: [],
+    teardown: [],
+  };
+}
+
+/** Turn what the run accumulated into its RunResult (state and error are set by the pipeline). */
+export function collect(ctx: RunContext): RunResult {
+  const { state, spec, config } = ctx;
+  const result = emptyResult(ctx.runId, spec, ctx.requestedBy, config);
+  const { baseline, load } = state.windows;
+  result.windows = { baseline, load };
+  result.phases = [...state.phases];
+  result.manifest = {
+    ...result.manifest,
+    luantiVersion: state.server?.versionLine ?? null,
+    botRuntimeVersion: botRuntimeVersion(ctx),
+    cluster: state.allocation?.cluster ?? config.CLUSTER,
+    slurmJobId: state.allocation?.slurmJobId ?? null,
+    nodes: state.nodes.map((n) => ({
+      name: n.name,
+      hostname: n.facts?.hostname ?? n.host,
+      cpuModel: n.facts?.cpuModel ?? 'unknown',
+      cores: n.facts?.cores ?? 0,
+      memTotal: n.facts?.memTotal ?? n.samples.at(-1)?.memTotal ?? 0,
+      kernel: n.facts?.kernel ?? 'unknown',
+    })),
+    createdAt: state.createdAt,
+    startedAt: state.startedAt,
+    endedAt: Date.now(),
+  };
+
+  result.nodes = state.nodes.map((node) => nodeResult(node, baseline, load));
+  const warnings: Warning[] = [...state.warnings];
+  for (const node of result.nodes) {
+    const { received, expected } = node.coverage;
+    if (expected > 0 && received / expected < COVERAGE_WARN) {
+      warnings.push({
+        code: 'low_coverage',
+        node: node.name,
+        message: `${node.name} delivered ${Math.floor((100 * received) / expected)} % of samples (${received}/${expected})`,
+      });
+    }
+    if (node.lostAt !== null) {
+      warnings.push({
+        code: 'node_lost',
+        node: node.name,
+        message: `${node.name} stopped delivering samples at ${new Date(node.lostAt).toISOString()}`,
+      });
+    }
+    if (node.role === 'bots' && node.summary && node.summary.cpu.mean > SATURATION_CPU) {
+      warnings.push({
+        code: 'generator_saturated',
+        node: node.name,
+        message: `bot node CPU > ${Math.round(SATURATION_CPU * 100)} % on ${node.name} (mean ${Math.round(node.summary.cpu.mean * 100)} %): generator saturated, results unreliable`,
+      });
+    }
+  }
+
+  const server = state.server;
+  if (server) {
+    result.server.series = server.series;
+    result.server.budgetMs = server.budgetMs;
+    const inLoad = load ? server.steps.filter((s) => s.t >= load.start && s.t <= load.end) : server.steps;
+    if (inLoad.length > 0) {
+      const ms = inLoad.map((s) => s.ms);
+      const over = ms.filter((m) => m > 2 * server.budgetMs).length / ms.length;
+      result.server.step = {
+        p50Ms: percentile(ms, 0.5),
+        p95Ms: percentile(ms, 0.95),
+        p99Ms: percentile(ms, 0.99),
+        maxMs: Math.max(...ms),
+        overBudgetShare: over,
+        steps: ms.length,
+      };
+      if (over > OVERLOAD_SHARE) {
+        warnings.push({
+          code: 'server_overloaded',
+          node: state.nodes[0]?.name,
+          message: `${Math.round(over * 100)} % of server steps took longer than 2 × ${server.budgetMs} ms`,
+        });
+      }
+    }
+  }
+
+  result.swarm = swarmResult(ctx, load);
+  // Warnings raised while running come first; keep one of each code+node.
+  const seen = new Set<string>();
+  result.warnings = warnings.filter((w) => {
+    const key = `${w.code}|${w.node ?? ''}|${w.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return result;
+}
+
+function botRuntimeVersion(ctx: RunContext): string | null {
+  const botNode = ctx.state.nodes.find((n) => n.role !== 'server');
+  const version = botNode?.botRuntimeVersion ?? null;
+  if (ctx.spec.botRuntime.kind === 'builtin') return `${TOOL_VERSION} (node ${version ?? '?'})`;
+  return version;
+}
+
+type Window = { start: number; end: number } | null;
+
+/** One node's figures; exported for tests on synthetic sample streams. */
+export function nodeResult(node: NodeState, baseline: Window, load: Window): NodeResult {
+  const span = sampledSpan(node, baseline, load);
+  const received = span ? node.samples.filter((s) => s.t >= span.start && s.t <= span.end).length : 0;
+  const expected = span ? Math.max(0, Math.round((span.end - span.start) / 1000)) : 0;
+  const lastT = node.samples.at(-1)?.t ?? null;
+  const lostAt =
+    span && lastT !== null && span.end - lastT > LOST_AFTER_MS ? lastT : span && lastT === null ? span.start : null;
+  return {
+    index: node.index,
+    name: node.name,
+    host: node.host,
+    role: node.role,
+    bots: node.bots,
+    samples: node.samples,
+    swarm: node.swarm,
+    summary: summarize(node.samples, baseline, load),
+    coverage: { received: Math.min(received, expected), expected },
+    lostAt,
+  };
+}
+
+/**
+ * The span a node should have delivered samples over: from when every node's
+ * sampler had to be running (the gate passed = baseline start) to when the samplers
+ * were stopped (end of load, or of whatever ran).
+ */
+function sampledSpan(node: NodeState, baseline: Window, load: Window): Window {
+  const start = baseline?.start ?? node.samplerStartedAt;
+  const end = node.samplerStoppedAt ?? load?.end ?? baseline?.end ?? null;
+  if (start === null || end === null || end <= start) return null;
+  return { start, end };
+}
+
+function stats(values: number[]): Stats {
+  if (values.length === 0) return { mean: 0, p50: 0, p95: 0, max: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { mean, p50: percentile(values, 0.5), p95: percentile(values, 0.95), max: Math.max(...values) };
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Load-window figures and the idle floor before load; null without load samples. */
+export function summarize(samples: Sample[], baseline: Window, load: Window): NodeSummary | null {
+  const inLoad = load ? samples.filter((s) => s.t >= load.start && s.t <= load.end) : [];
+  if (inLoad.length === 0) return null;
+  const inBase = baseline ? samples.filter((s) => s.t >= baseline.start && s.t <= baseline.end) : [];
+  const base = {
+    cpu: mean(inBase.map((s) => s.cpu)),
+    cpuProc: mean(inBase.map((s) => s.cpuProc)),
+    memUsed: mean(inBase.map((s) => s.memUsed)),
+    netRx: mean(inBase.map((s) => s.netRx)),
+    netTx: mean(inBase.map((s) => s.netTx)),
+    samples: inBase.length,
+  };
+  const cpu = stats(inLoad.map((s) => s.cpu));
+  const netRx = stats(inLoad.map((s) => s.netRx));
+  const netTx = stats(inLoad.map((s) => s.netTx));
+  return {
+    cpu,
+    cpuProc: stats(inLoad.map((s) => s.cpuProc)),
+    memUsed: stats(inLoad.map((s) => s.memUsed)),
+    netRx,
+    netTx,
+    baseline: base,
+    aboveBaseline: {
+      cpuMean: cpu.mean - base.cpu,
+      cpuP95: cpu.p95 - base.cpu,
+      netRxMean: netRx.mean - base.netRx,
+      netTxMean: netTx.mean - base.netTx,
+    },
+  };
+}
+
+function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
+  const { state, spec } = ctx;
+  const botNodes = state.nodes.filter((n) => n.role !== 'server');
+  const inLoad = (series: SwarmSample[]): SwarmSample[] =>
+    load ? series.filter((s) => s.t >= load.start - 1000 && s.t <= load.end + 1000) : series;
+  let joined = 0;
+  let failed = 0;
+  let reporting = 0;
+  const p50s: number[] = [];
+  const p95s: number[] = [];
+  for (const node of botNodes) {
+    const window = inLoad(node.swarm);
+    const last = window.at(-1) ?? node.swarm.at(-1);
+    if (!last) continue;
+    reporting++;
+    joined += Math.max(...(window.length > 0 ? window : [last]).map((s) => s.joined));
+    failed += last.failed;
+    for (const s of window) {
+      if (s.rttP50Ms !== null) p50s.push(s.rttP50Ms);
+      if (s.rttP95Ms !== null) p95s.push(s.rttP95Ms);
+    }
+  }
+  if (reporting === 0) {
+    // Foreign bots print nothing we understand: count them by the server's player list.
+    const series = state.server?.series ?? [];
+    const players = (load ? series.filter((s) => s.t >= load.start && s.t <= load.end) : series).map((s) => s.players);
+    joined = players.length > 0 ? Math.max(...players) : 0;
+  }
+  const failedByReason: Record<string, number> = {};
+  for (const node of botNodes) {
+    for (const [reason, count] of Object.entries(node.swarmFailures)) {
+      failedByReason[reason] = (failedByReason[reason] ?? 0) + count;
+    }
+  }
+  const explained = Object.values(failedByReason).reduce((a, b) => a + b, 0);
+  if (failed > explained) failedByReason.unknown = (failedByReason.unknown ?? 0) + failed - explained;
+
+  // Per-bot generator cost from process accounting: only bot-only nodes, where cpuProc is the swarm alone.
+  const pureBotNodes = botNodes.filter((n) => n.role === 'bots' && n.bots > 0);
+  let cpuMsPerBotSecond: number | null = null;
+  if (load && pureBotNodes.length > 0) {
+    const cores = pureBotNodes.map((n) =>
+      mean(n.samples.filter((s) => s.t >= load.start && s.t <= load.end).map((s) => s.cpuProc)),
+    );
+    const bots = pureBotNodes.reduce((a, n) => a + n.bots, 0);
+    cpuMsPerBotSecond = (cores.reduce((a, b) => a + b, 0) * 1000) / bots;
+  }
+  return {
+    requested: spec.bots,
+    joined: Math.min(joined, spec.bots),
+    failedByReason,
+    rttP50Ms: p50s.length > 0 ? percentile(p50s, 0.5) : null,
+    rttP95Ms: p95s.length > 0 ? percentile(p95s, 0.95) : null,
+    cpuMsPerBotSecond,
+  };
+}

@@ -1,0 +1,121 @@
+import { ServerStartError } from './errors.js';
+import { sleep, type RunContext } from './run-context.js';
+import { PROBE_MOD_CONF, PROBE_MOD_INIT, serverConfig, stepBudgetMs } from './server-files.js';
+
+const START_BOUND_MS = 30_000;
+const PORT_ATTEMPTS = 5;
+const POLL_MS = 100;
+
+/** Port for a run: 30000 + (run number % 1000), so concurrent runs rarely collide; retried upwards on bind failure. */
+export function basePort(runId: string): number {
+  const digits = /(\d+)$/.exec(runId)?.[1];
+  if (digits) return 30000 + (Number(digits.slice(-6)) % 1000);
+  let h = 0;
+  for (const c of runId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return 30000 + (h % 1000);
+}
+
+/**
+ * Write a fresh world, config and the probe mod to node 1, start the server in
+ * its own process group and wait until it listens AND steps (the probe's first
+ * lines arrive through the sampler): Luanti prints "listening" before it learns
+ * that the port is taken, so the line alone is not proof.
+ */
+export async function server(ctx: RunContext): Promise<void> {
+  const node = ctx.state.nodes[0]!;
+  const runDir = `${node.conn.workdir}/${ctx.runId}`;
+  const world = `${runDir}/world`;
+  const first = basePort(ctx.runId);
+  ctx.state.server = {
+    port: first,
+    process: null,
+    versionLine: ctx.state.serverVersion,
+    budgetMs: stepBudgetMs(ctx.spec),
+    series: [],
+    steps: [],
+    logTail: [],
+  };
+  await node.conn.writeFile(`${world}/world.mt`, `gameid = ${ctx.config.LUANTI_GAME}\nbackend = sqlite3\n`);
+  await node.conn.writeFile(`${world}/worldmods/benchprobe/init.lua`, PROBE_MOD_INIT);
+  await node.conn.writeFile(`${world}/worldmods/benchprobe/mod.conf`, PROBE_MOD_CONF);
+
+  let lastError = '';
+  for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+    ctx.throwIfAborted();
+    const port = first + attempt;
+    ctx.state.server.port = port;
+    const conf = `${runDir}/minetest.conf`;
+    await node.conn.writeFile(conf, serverConfig(ctx.spec, port));
+    let listening = false;
+    let bindFailed = false;
+    const lines: string[] = [];
+    const proc = await node.conn.spawn(
+      ctx.runId,
+      'server',
+      [
+        ctx.config.LUANTI_SERVER_BIN,
+        '--config',
+        conf,
+        '--world',
+        world,
+        '--gameid',
+        ctx.config.LUANTI_GAME,
+        '--logfile',
+        `${runDir}/debug.txt`,
+      ],
+      {
+        cwd: runDir,
+        onLine: (line) => {
+          lines.push(line);
+          if (lines.length > 50) lines.shift();
+          if (/listening on/.test(line)) listening = true;
+          if (/Failed to bind|port already in use/i.test(line)) bindFailed = true;
+        },
+      },
+    );
+    ctx.state.server.process = proc;
+    ctx.defer(`stop Luanti server on ${node.name}`, () => proc.stop());
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+    const until = Date.now() + START_BOUND_MS;
+    while (Date.now() < until && !exited && !bindFailed && ctx.state.server.steps.length === 0) {
+      await sleep(POLL_MS, ctx.signal);
+    }
+    if (ctx.state.server.steps.length > 0 && !exited && !bindFailed) {
+      ctx.log(node.name).info({ port, pgid: proc.pgid }, 'server listening and stepping');
+      ctx.progress({
+        type: 'node',
+        node: node.name,
+        index: 1,
+        role: node.role,
+        ok: true,
+        message: `server on port ${port}`,
+      });
+      return;
+    }
+    const tail = await proc.tail(8).catch(() => lines.slice(-8));
+    await proc.stop(2000);
+    lastError =
+      tail
+        .filter((l) => /ERROR|error/.test(l))
+        .slice(-3)
+        .join(' | ') || tail.slice(-3).join(' | ');
+    if (bindFailed || /bind/i.test(lastError)) {
+      ctx.log(node.name).warn({ port }, 'port busy, trying the next');
+      continue;
+    }
+    const why = exited
+      ? 'exited'
+      : listening
+        ? `listened but did not step within ${START_BOUND_MS / 1000} s`
+        : `did not listen within ${START_BOUND_MS / 1000} s`;
+    throw new ServerStartError(
+      `Luanti server (${ctx.config.LUANTI_SERVER_BIN}) on ${node.name} ${why}; last log lines: ${lastError || '(none)'}`,
+      { node: node.name },
+    );
+  }
+  throw new ServerStartError(
+    `Luanti server on ${node.name} could not bind ports ${first}..${first + PORT_ATTEMPTS - 1}: ${lastError}`,
+    { node: node.name },
+  );
+}

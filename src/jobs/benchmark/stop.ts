@@ -1,0 +1,28 @@
+import type { RunContext } from './run-context.js';
+
+/** Grace for swarms to disconnect their bots cleanly after TERM. */
+const SWARM_GRACE_MS = 8000;
+const SERVER_GRACE_MS = 10_000;
+const TAIL_LINES = 20;
+
+/**
+ * Stop the swarms (TERM: bots send DISCO, so the server logs clean leaves),
+ * then the server; keep the log tails for the result. The same stops are also
+ * deferred, so a failed or cancelled run gets them in teardown; stop() is idempotent.
+ */
+export async function stop(ctx: RunContext): Promise<void> {
+  const swarms = ctx.state.nodes.filter((n) => n.swarmProcess);
+  await Promise.all(
+    swarms.map(async (node) => {
+      await node.swarmProcess!.stop(SWARM_GRACE_MS);
+      const tail = await node.swarmProcess!.tail(TAIL_LINES).catch(() => []);
+      ctx.log(node.name).info({ tail }, 'swarm stopped');
+    }),
+  );
+  const server = ctx.state.server;
+  if (server?.process) {
+    await server.process.stop(SERVER_GRACE_MS);
+    server.logTail = await server.process.tail(TAIL_LINES).catch(() => []);
+    ctx.log(ctx.state.nodes[0]?.name).info({ tail: server.logTail.slice(-5) }, 'server stopped');
+  }
+}
