@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import { registerDeployCommands } from './deploy-commands-command.js';
 import { registerDoctor } from './doctor-command.js';
 
 /** The `luanti-bench` command tree. Each subcommand lives in its own file beside this one. */
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDoctor(program);
+  registerDeployCommands(program);
   return program;
 }
