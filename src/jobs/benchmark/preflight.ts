@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { defaultSwarmBundlePath } from './swarm.js';
 import type { RunContext, NodeState } from './run-context.js';
 import { PreflightError } from './errors.js';
 
@@ -45,6 +47,15 @@ interface NodeCheck {
  * earlier runs. Any failing node fails the run, naming node and reason.
  */
 export async function preflight(ctx: RunContext): Promise<void> {
+  if (ctx.spec.botRuntime.kind === 'builtin') {
+    // The one local input: without the bundle no swarm can start, so fail before touching any node.
+    const bundle = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
+    if (!existsSync(bundle)) {
+      throw new PreflightError(`swarm bundle ${bundle} does not exist on this machine; run \`npm run build\``, [
+        { node: 'worker', reason: `missing ${bundle}` },
+      ]);
+    }
+  }
   const results = await Promise.all(ctx.state.nodes.map((node) => checkNode(ctx, node)));
   const failures = ctx.state.nodes.flatMap((node, i) =>
     results[i]!.ok ? [] : [{ node: node.name, reason: results[i]!.reasons.join('; ') }],

@@ -1,0 +1,145 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { runBenchmark } from '../jobs/benchmark/pipeline.js';
+import { parseRunSpec, type RunSpecInput } from '../jobs/run-spec.js';
+import { formatSummary, RunView } from './run-view.js';
+
+/** Options as commander parses them. */
+interface RunOptions {
+  nodes: number;
+  bots: number;
+  duration?: number;
+  cluster?: 'local' | 'static' | 'slurm';
+  behaviour?: string;
+  ramp?: number;
+  label?: string;
+  out?: string;
+  botCommand?: string;
+}
+
+function integer(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n))
+      throw new InvalidArgumentError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+function decimal(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** `cli-<timestamp>`: sortable, unique per second, valid as a directory and a remote run id. */
+export function cliRunId(now: Date = new Date()): string {
+  return `cli-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-')}`;
+}
+
+/** Parse `--bot-command` (a JSON array of argv elements) into the spec's bot runtime. */
+export function parseBotCommand(text: string): { kind: 'command'; argv: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(
+      `--bot-command must be a JSON array of strings, e.g. '["mybot","--host","{host}:{port}"]'; got ${JSON.stringify(text)}`,
+    );
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((x) => typeof x === 'string')) {
+    throw new InvalidArgumentError(
+      `--bot-command must be a non-empty JSON array of strings; got ${JSON.stringify(text)}`,
+    );
+  }
+  return { kind: 'command', argv: parsed as string[] };
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run one benchmark from this machine: reserve, measure, load, tear down, write result.json.')
+    .requiredOption('--nodes <n>', 'nodes (node 1 runs the server)', integer('--nodes'))
+    .requiredOption('--bots <n>', 'bots in total', integer('--bots'))
+    .option('--duration <s>', 'load phase in seconds (default 120)', integer('--duration'))
+    .option('--cluster <kind>', 'local | static | slurm (default: CLUSTER)')
+    .option('--behaviour <b>', 'idle | walk | build (default walk)')
+    .option('--ramp <perS>', 'joins per second (default 10)', decimal('--ramp'))
+    .option('--label <text>', 'free text shown in the report')
+    .option('--out <dir>', 'where to write result.json (default runs/<runId>/)')
+    .option(
+      '--bot-command <json>',
+      'external bot program: argv template as a JSON array, with {host} {port} {count} {prefix} {duration}',
+    )
+    .action(async (options: RunOptions) => {
+      process.exitCode = await runCommand(options);
+    });
+}
+
+/** The `run` subcommand; returns the exit code (0 ok, 1 failed, 130/143 cancelled by SIGINT/SIGTERM). */
+export async function runCommand(options: RunOptions): Promise<number> {
+  const config = loadConfig();
+  if (options.cluster) {
+    if (!['local', 'static', 'slurm'].includes(options.cluster)) {
+      throw new InvalidArgumentError(
+        `--cluster must be local, static or slurm; got ${JSON.stringify(options.cluster)}`,
+      );
+    }
+    config.CLUSTER = options.cluster;
+  }
+  const input: RunSpecInput = { nodes: options.nodes, bots: options.bots };
+  if (options.duration !== undefined) input.durationS = options.duration;
+  if (options.behaviour !== undefined) input.behaviour = options.behaviour as RunSpecInput['behaviour'];
+  if (options.ramp !== undefined) input.rampPerS = options.ramp;
+  if (options.label !== undefined) input.label = options.label;
+  if (options.botCommand !== undefined) input.botRuntime = parseBotCommand(options.botCommand);
+  const spec = parseRunSpec(input);
+
+  const runId = cliRunId();
+  const outDir = options.out ?? join('runs', runId);
+  const logger = createLogger(config);
+  const view = new RunView();
+  const controller = new AbortController();
+  let exitSignal: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    if (exitSignal) {
+      process.stderr.write(`\n${signal} again: teardown is still running; waiting for it to finish\n`);
+      return;
+    }
+    exitSignal = signal;
+    process.stderr.write(`\n${signal}: cancelling, tearing down…\n`);
+    controller.abort(new Error(`${signal} received`));
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    process.stderr.write(
+      `run ${runId}: ${spec.nodes} nodes, ${spec.bots} bots, ${spec.durationS} s on ${config.CLUSTER}\n`,
+    );
+    const result = await runBenchmark(
+      { runId, spec },
+      { config, logger, signal: controller.signal, onProgress: view.sink },
+    );
+    view.finish();
+    await mkdir(outDir, { recursive: true });
+    const resultPath = join(outDir, 'result.json');
+    await writeFile(resultPath, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${formatSummary(result)}\nresult: ${resultPath}\n`);
+    if (result.state === 'cancelled') return exitSignal === 'SIGTERM' ? 143 : 130;
+    return result.state === 'completed' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
