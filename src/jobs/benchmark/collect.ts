@@ -154,10 +154,18 @@ function botRuntimeVersion(ctx: RunContext): string | null {
 
 type Window = { start: number; end: number } | null;
 
+/**
+ * Windows are (start, end]: a sample's rates cover the second before its time,
+ * so the sample stamped at the load's start still measured the baseline.
+ */
+function within(t: number, window: { start: number; end: number }): boolean {
+  return t > window.start && t <= window.end;
+}
+
 /** One node's figures; exported for tests on synthetic sample streams. */
 export function nodeResult(node: NodeState, baseline: Window, load: Window): NodeResult {
   const span = sampledSpan(node, baseline, load);
-  const received = span ? node.samples.filter((s) => s.t >= span.start && s.t <= span.end).length : 0;
+  const received = span ? node.samples.filter((s) => within(s.t, span)).length : 0;
   const expected = span ? Math.max(0, Math.round((span.end - span.start) / 1000)) : 0;
   const lastT = node.samples.at(-1)?.t ?? null;
   const lostAt =
@@ -200,9 +208,9 @@ function mean(values: number[]): number {
 
 /** Load-window figures and the idle floor before load; null without load samples. */
 export function summarize(samples: Sample[], baseline: Window, load: Window): NodeSummary | null {
-  const inLoad = load ? samples.filter((s) => s.t >= load.start && s.t <= load.end) : [];
+  const inLoad = load ? samples.filter((s) => within(s.t, load)) : [];
   if (inLoad.length === 0) return null;
-  const inBase = baseline ? samples.filter((s) => s.t >= baseline.start && s.t <= baseline.end) : [];
+  const inBase = baseline ? samples.filter((s) => within(s.t, baseline)) : [];
   const base = {
     cpu: mean(inBase.map((s) => s.cpu)),
     cpuProc: mean(inBase.map((s) => s.cpuProc)),
@@ -255,7 +263,7 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
   if (reporting === 0) {
     // Foreign bots print nothing we understand: count them by the server's player list.
     const series = state.server?.series ?? [];
-    const players = (load ? series.filter((s) => s.t >= load.start && s.t <= load.end) : series).map((s) => s.players);
+    const players = (load ? series.filter((s) => within(s.t, load)) : series).map((s) => s.players);
     joined = players.length > 0 ? Math.max(...players) : 0;
   }
   const failedByReason: Record<string, number> = {};
@@ -271,9 +279,7 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
   const pureBotNodes = botNodes.filter((n) => n.role === 'bots' && n.bots > 0);
   let cpuMsPerBotSecond: number | null = null;
   if (load && pureBotNodes.length > 0) {
-    const cores = pureBotNodes.map((n) =>
-      mean(n.samples.filter((s) => s.t >= load.start && s.t <= load.end).map((s) => s.cpuProc)),
-    );
+    const cores = pureBotNodes.map((n) => mean(n.samples.filter((s) => within(s.t, load)).map((s) => s.cpuProc)));
     const bots = pureBotNodes.reduce((a, n) => a + n.bots, 0);
     cpuMsPerBotSecond = (cores.reduce((a, b) => a + b, 0) * 1000) / bots;
   }
