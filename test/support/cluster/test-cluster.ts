@@ -241,14 +241,14 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       slurmConfPath: slurm ? sFiles.confPath : null,
       slurmEnv,
       timings,
-      execIn: (host, argv, opts = {}): Promise<CommandResult> => {
+      execIn: async (host, argv, opts = {}): Promise<CommandResult> => {
         const plan = planOf(host);
         return runCommand(['ip', 'netns', 'exec', plan.namespace, ...argv], {
           ...(opts.env ? { env: opts.env } : {}),
           timeoutMs: opts.timeoutMs ?? 120_000,
         });
       },
-      stopSshd: (host) => stopSshd(planOf(host)),
+      stopSshd: async (host) => stopSshd(planOf(host)),
       startSshd: async (host) => {
         const plan = planOf(host);
         record(await startSshd(plan, filesOf(plan), authorizedKeysPath, slurmEnv), `sshd ${plan.name}`);
