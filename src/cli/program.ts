@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { registerDeployCommands } from './deploy-commands-command.js';
 import { registerDoctor } from './doctor-command.js';
+import { registerSwarm } from './swarm-command.js';
 import { registerRun } from './run-command.js';
 
 /** The `luanti-bench` command tree. Each subcommand lives in its own file beside this one. */
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDoctor(program);
+  registerSwarm(program);
   registerRun(program);
   registerDeployCommands(program);
   return program;

@@ -5,7 +5,8 @@ import { WalkBehaviour } from './behaviour/walk.js';
 import { Bot, type BotState } from './bot.js';
 import { FAILURE_TEXT, type FailureReason } from './failure.js';
 import type { ConnectionTimings } from './protocol/connection.js';
-import { percentile, type SwarmStatsLine } from './stats.js';
+import { percentile } from './percentile.js';
+import type { SwarmStatsLine } from './stats.js';
 
 /** Behaviours of the built-in swarm (same names as the run spec). */
 export type SwarmBehaviour = 'idle' | 'walk' | 'build';
