@@ -36,6 +36,8 @@ export interface ChartSet {
   /** One line per warning; empty when the run was healthy. */
   warnings: string[];
   panels: PanelConfig[];
+  /** Panels per row in the composite (default 2). */
+  columns?: number;
 }
 
 /** Options of {@link buildChartSet}. */

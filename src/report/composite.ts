@@ -101,7 +101,7 @@ export async function renderComposite(
 ): Promise<Buffer> {
   const font = ensureChartFont();
   const header = layoutHeader(set, size.width, font);
-  const cols = 2;
+  const cols = Math.max(1, set.columns ?? 2);
   const rows = Math.ceil(set.panels.length / cols);
   const panelW = Math.floor(size.width / cols);
   const panelH = Math.floor((size.height - header.height) / Math.max(1, rows));

@@ -27,7 +27,7 @@ export function ms(value: number): string {
 export function alignTable(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  const numeric = /^[-+]?[\d.]+( ?[%a-zA-Z/]+)?$/;
+  const numeric = /^([-+]?[\d.]+( ?[%a-zA-Z/]+)?|–)$/;
   return rows
     .map((row) =>
       row
