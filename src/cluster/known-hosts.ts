@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 
 /**
@@ -149,6 +150,21 @@ export class KnownHosts {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    return KnownHosts.fromText(path, text, options);
+  }
+
+  /** Like {@link KnownHosts.load}, synchronously (for start-up code that cannot wait). */
+  static loadSync(path: string, options: KnownHostsOptions = {}): KnownHosts {
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return KnownHosts.fromText(path, text, options);
+  }
+
+  private static fromText(path: string, text: string, options: KnownHostsOptions): KnownHosts {
     const lines = text === '' ? 0 : text.endsWith('\n') ? text.split('\n').length - 1 : text.split('\n').length;
     return new KnownHosts(path, parseKnownHosts(text), lines, text !== '' && !text.endsWith('\n'), options);
   }

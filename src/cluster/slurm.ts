@@ -1,0 +1,253 @@
+import type { Logger } from 'pino';
+import { abortReason, sleep } from './abort.js';
+import type { Allocation, ClusterBackend, ReserveRequest } from './backend.js';
+import { CommandError, formatSeconds } from './command-error.js';
+import type { ExecResult, NodeConnection } from './node.js';
+import { checkName } from './remote-process.js';
+import { ReservationError } from './reservation-error.js';
+import type { SshConnector, SshNode } from './ssh.js';
+
+/** Settings of a {@link SlurmCluster}. */
+export interface SlurmClusterOptions {
+  /** Must have a login node: SLURM commands run there, and nodes are reached through it. */
+  connector: SshConnector;
+  /** SSH user and port on the compute nodes. */
+  user: string;
+  port: number;
+  partition?: string;
+  constraint?: string;
+  account?: string;
+  /** slurm.conf path on the login node, passed as `env SLURM_CONF=…`. */
+  slurmConf?: string;
+  /** Longest wait in the queue (SLURM_QUEUE_TIMEOUT_S). */
+  queueTimeoutMs: number;
+  /** How often squeue is asked while waiting (default 2 s). */
+  pollMs?: number;
+  logger?: Logger;
+}
+
+/** The SLURM job name of a run; also how a re-run finds what a dead worker left. */
+export function slurmJobName(runId: string): string {
+  return `luanti-bench-${runId}`;
+}
+
+/** Parse `scontrol -o show node` lines into name → NodeAddr. */
+export function parseNodeAddrs(text: string): Map<string, string> {
+  const addrs = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const name = /(?:^|\s)NodeName=(\S+)/.exec(line)?.[1];
+    const addr = /(?:^|\s)NodeAddr=(\S+)/.exec(line)?.[1];
+    if (name && addr) addrs.set(name, addr);
+  }
+  return addrs;
+}
+
+/** One `squeue -h -o '%T|%N|%r'` line. */
+export interface QueueState {
+  state: string;
+  nodeList: string;
+  reason: string;
+}
+
+export function parseQueueLine(text: string): QueueState | undefined {
+  const line = text.split('\n').find((l) => l.trim() !== '');
+  if (!line) return undefined;
+  const [state = '', nodeList = '', reason = ''] = line.trim().split('|');
+  return { state, nodeList, reason };
+}
+
+const ENDED = new Set([
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'OUT_OF_MEMORY',
+]);
+
+/**
+ * `CLUSTER=slurm`: nodes reserved with a holder job (`sbatch --wrap 'sleep …'`)
+ * submitted on the login node; the run uses them over SSH through the login node
+ * while the job holds them, and `scancel` gives them back.
+ */
+export class SlurmCluster implements ClusterBackend {
+  readonly kind = 'slurm' as const;
+
+  constructor(private readonly options: SlurmClusterOptions) {}
+
+  /** argv for a SLURM client command, with SLURM_CONF set when configured. */
+  private command(argv: string[]): string[] {
+    return this.options.slurmConf ? ['env', `SLURM_CONF=${this.options.slurmConf}`, ...argv] : argv;
+  }
+
+  private async run(login: SshNode, argv: string[], allowFailure = false): Promise<ExecResult> {
+    return login.exec(this.command(argv), { allowFailure, timeoutMs: 60_000 });
+  }
+
+  async reserve(
+    request: ReserveRequest,
+    signal: AbortSignal,
+    onProgress: (message: string) => void,
+  ): Promise<Allocation> {
+    checkName('run id', request.runId);
+    if (signal.aborted) throw abortReason(signal);
+    const login = await this.options.connector.login(signal);
+    const name = slurmJobName(request.runId);
+    // A dead worker may have left a job for this same run: idempotent by run id.
+    const leftovers = await this.jobsNamed(login, name);
+    if (leftovers.length > 0) {
+      onProgress(`cancelling SLURM job ${leftovers.join(', ')} left by an earlier attempt of ${request.runId}`);
+      await this.run(login, ['scancel', ...leftovers], true);
+    }
+
+    const minutes = Math.max(1, Math.ceil(request.timeLimitMinutes));
+    const argv = [
+      'sbatch',
+      '--parsable',
+      '-N',
+      String(request.nodes),
+      `--time=${minutes}`,
+      '-J',
+      name,
+      '--output=/dev/null',
+    ];
+    if (this.options.partition) argv.push(`--partition=${this.options.partition}`);
+    if (this.options.constraint) argv.push(`--constraint=${this.options.constraint}`);
+    if (this.options.account) argv.push(`--account=${this.options.account}`);
+    argv.push('--wrap', `sleep ${minutes * 60}`);
+    let submitted: ExecResult;
+    try {
+      submitted = await this.run(login, argv);
+    } catch (error) {
+      if (error instanceof CommandError) {
+        throw new ReservationError(
+          `SLURM refused ${request.nodes} nodes for ${minutes} min on ${login.name}: ${error.tail.join(' / ') || error.meaning}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    const jobId = submitted.stdout.trim().split(';')[0] ?? '';
+    if (!/^\d+$/.test(jobId))
+      throw new ReservationError(`sbatch printed no job id: ${JSON.stringify(submitted.stdout)}`);
+    onProgress(`SLURM job ${jobId} submitted for ${request.nodes} nodes`);
+
+    try {
+      const nodeList = await this.waitRunning(login, jobId, request, signal, onProgress);
+      const names = (await this.run(login, ['scontrol', 'show', 'hostnames', nodeList])).stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      const shown = await login.exec(
+        this.command(['sh', '-c', 'for n; do scontrol -o show node "$n"; done', 'sh', ...names]),
+        { timeoutMs: 60_000 },
+      );
+      const addrs = parseNodeAddrs(shown.stdout);
+      return {
+        id: name,
+        runId: request.runId,
+        cluster: 'slurm',
+        slurmJobId: jobId,
+        nodes: names.map((n) => ({
+          name: n,
+          address: addrs.get(n) ?? n,
+          user: this.options.user,
+          port: this.options.port,
+        })),
+      };
+    } catch (error) {
+      await this.cancel(login, jobId);
+      throw error;
+    }
+  }
+
+  private async jobsNamed(login: SshNode, name: string): Promise<string[]> {
+    const result = await this.run(login, ['squeue', '-h', '--name', name, '-o', '%i'], true);
+    return result.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => /^\d+$/.test(s));
+  }
+
+  private async waitRunning(
+    login: SshNode,
+    jobId: string,
+    request: ReserveRequest,
+    signal: AbortSignal,
+    onProgress: (message: string) => void,
+  ): Promise<string> {
+    const started = Date.now();
+    let lastReport = 0;
+    let lastReason = '';
+    for (;;) {
+      if (signal.aborted) throw abortReason(signal);
+      const state = parseQueueLine(
+        (await this.run(login, ['squeue', '-h', '-j', jobId, '-o', '%T|%N|%r'], true)).stdout,
+      );
+      if (!state || ENDED.has(state.state)) {
+        throw new ReservationError(
+          `SLURM job ${jobId} ended before it started (${state?.state ?? 'no longer in squeue'}); see sacct -j ${jobId}`,
+        );
+      }
+      if (state.state === 'RUNNING' && state.nodeList !== '') return state.nodeList;
+      const waited = Date.now() - started;
+      if (waited >= this.options.queueTimeoutMs) {
+        throw new ReservationError(
+          `SLURM job ${jobId} for ${request.nodes} nodes still ${state.state} (${state.reason}) after ` +
+            `${formatSeconds(waited)}; gave up (SLURM_QUEUE_TIMEOUT_S=${Math.round(this.options.queueTimeoutMs / 1000)})`,
+        );
+      }
+      if (state.reason !== lastReason || Date.now() - lastReport >= 10_000) {
+        onProgress(
+          `SLURM job ${jobId} ${state.state.toLowerCase()} (${state.reason}), waited ${formatSeconds(waited)}`,
+        );
+        lastReason = state.reason;
+        lastReport = Date.now();
+      }
+      await sleep(Math.min(this.options.pollMs ?? 2000, Math.max(1, this.options.queueTimeoutMs - waited)), signal);
+    }
+  }
+
+  /** scancel, then wait (briefly) until squeue no longer lists the job. Never throws. */
+  private async cancel(login: SshNode, jobId: string): Promise<void> {
+    try {
+      await this.run(login, ['scancel', jobId], true);
+      for (let i = 0; i < 50; i++) {
+        const state = parseQueueLine(
+          (await this.run(login, ['squeue', '-h', '-j', jobId, '-o', '%T|%N|%r'], true)).stdout,
+        );
+        if (!state || ENDED.has(state.state)) return;
+        await sleep(200);
+      }
+      this.options.logger?.warn({ jobId }, 'SLURM job still listed after scancel');
+    } catch (error) {
+      this.options.logger?.warn({ err: error, jobId }, 'cancelling the SLURM job failed');
+    }
+  }
+
+  async release(allocation: Allocation): Promise<void> {
+    const login = await this.options.connector.login();
+    const jobs = new Set(await this.jobsNamed(login, allocation.id));
+    if (allocation.slurmJobId) jobs.add(allocation.slurmJobId);
+    for (const jobId of jobs) await this.cancel(login, jobId);
+  }
+
+  async connect(allocation: Allocation, signal: AbortSignal): Promise<NodeConnection[]> {
+    return this.options.connector.connectAll(
+      allocation.nodes.map((n) => ({
+        name: n.name,
+        host: n.address,
+        port: n.port ?? this.options.port,
+        user: n.user ?? this.options.user,
+      })),
+      signal,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.options.connector.close();
+  }
+}
