@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { registerDeployCommands } from './deploy-commands-command.js';
+import { registerCompare } from './compare-command.js';
 import { registerDoctor } from './doctor-command.js';
+import { registerReport } from './report-command.js';
 import { registerSwarm } from './swarm-command.js';
 import { registerRun } from './run-command.js';
 
@@ -16,5 +18,7 @@ export function buildProgram(): Command {
   registerSwarm(program);
   registerRun(program);
   registerDeployCommands(program);
+  registerReport(program);
+  registerCompare(program);
   return program;
 }
