@@ -148,7 +148,6 @@ export function collect(ctx: RunContext): RunResult {
 function botRuntimeVersion(ctx: RunContext): string | null {
   const botNode = ctx.state.nodes.find((n) => n.role !== 'server');
   const version = botNode?.botRuntimeVersion ?? null;
-  if (ctx.spec.botRuntime.kind === 'builtin') return `${TOOL_VERSION} (node ${version ?? '?'})`;
   return version;
 }
 
@@ -166,7 +165,7 @@ function within(t: number, window: { start: number; end: number }): boolean {
 export function nodeResult(node: NodeState, baseline: Window, load: Window): NodeResult {
   const span = sampledSpan(node, baseline, load);
   const received = span ? node.samples.filter((s) => within(s.t, span)).length : 0;
-  const expected = span ? Math.max(0, Math.round((span.end - span.start) / 1000)) : 0;
+  const expected = span ? Math.max(0, Math.floor((span.end - span.start) / 1000)) : 0;
   const lastT = node.samples.at(-1)?.t ?? null;
   const lostAt =
     span && lastT !== null && span.end - lastT > LOST_AFTER_MS ? lastT : span && lastT === null ? span.start : null;
@@ -186,12 +185,13 @@ export function nodeResult(node: NodeState, baseline: Window, load: Window): Nod
 
 /**
  * The span a node should have delivered samples over: from when every node's
- * sampler had to be running (the gate passed = baseline start) to when the samplers
- * were stopped (end of load, or of whatever ran).
+ * sampler had to be running (the gate passed = baseline start) to the end of the
+ * load (what the figures are about), or to when the sampler was stopped if the
+ * run ended earlier.
  */
 function sampledSpan(node: NodeState, baseline: Window, load: Window): Window {
   const start = baseline?.start ?? node.samplerStartedAt;
-  const end = node.samplerStoppedAt ?? load?.end ?? baseline?.end ?? null;
+  const end = load?.end ?? node.samplerStoppedAt ?? baseline?.end ?? null;
   if (start === null || end === null || end <= start) return null;
   return { start, end };
 }

@@ -85,16 +85,19 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
     if (node.samplerNoise.length > NOISE_KEEP) node.samplerNoise.shift();
     log.debug({ line }, 'sampler output');
   };
-  const feed = createSamplerFeed({
-    sample: (s) => {
-      node.samples.push(shiftMs === 0 ? s : { ...s, t: s.t - shiftMs });
+  const feed = createSamplerFeed(
+    {
+      sample: (s) => {
+        node.samples.push(s);
+      },
+      facts: (f) => {
+        node.facts = f;
+      },
+      probe: (line) => serverFeed?.line(line),
+      noise: (line) => noise(line),
     },
-    facts: (f) => {
-      node.facts = f;
-    },
-    probe: (line) => serverFeed?.line(line),
-    noise: (line) => noise(line),
-  });
+    { clockOffsetMs: shiftMs },
+  );
   const controller = new AbortController();
   node.samplerStartedAt = Date.now();
   const running = node.conn

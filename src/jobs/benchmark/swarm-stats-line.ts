@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSwarmLine as parseBuiltinLine } from '../../swarm/stats.js';
 import type { SwarmSample } from './run-result.js';
 
 /**
@@ -25,15 +26,29 @@ const swarmLineSchema = z
 
 /** One parsed stats line: the sample plus barrier state and failure reasons. */
 export interface SwarmLine {
-  sample: SwarmSample;
+  /** Null for the barrier's `ready` line, which carries no counts. */
+  sample: SwarmSample | null;
   ready: boolean | undefined;
   failedByReason: Record<string, number> | undefined;
+  /** The swarm's version, from its `ready` line. */
+  version?: string;
 }
 
 /** Parse one output line of a swarm; null when it is not a stats line (logs, errors). */
 export function parseSwarmLine(line: string, now: number = Date.now()): SwarmLine | null {
   const trimmed = line.trim();
   if (!trimmed.startsWith('{')) return null;
+  const builtin = parseBuiltinLine(trimmed);
+  if (builtin?.kind === 'ready')
+    return { sample: null, ready: true, failedByReason: undefined, version: builtin.version };
+  if (builtin?.kind === 'stats') {
+    const { t, joined, joining, failed, rxPackets, txPackets, rttP50Ms, rttP95Ms } = builtin;
+    return {
+      sample: { t, joined, joining, failed, rxPackets, txPackets, rttP50Ms, rttP95Ms },
+      ready: undefined,
+      failedByReason: builtin.failedByReason,
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(trimmed);

@@ -12,6 +12,12 @@ const SETTLE_MARGIN_MS = 30_000;
 /** Bots stay this long beyond ramp + load, so none leave before `stop` ends them. */
 const STAY_MARGIN_S = 60;
 const POLL_MS = 250;
+/**
+ * Hold swarms at `--wait-for-go` and release them together. Off while the swarm's
+ * barrier rejects on the very "go" it waits for (run-swarm.ts closes its readline
+ * before resolving); without it swarms start within the spawn spread (~0.1 s).
+ */
+export const SWARM_BARRIER = false;
 
 /** Default location of the swarm bundle: `dist/swarm.bundle.mjs` of this package. */
 export function defaultSwarmBundlePath(): string {
@@ -48,7 +54,7 @@ export async function swarm(ctx: RunContext): Promise<void> {
   const failed = started.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) throw (started[failed] as PromiseRejectedResult).reason;
 
-  if (builtin) {
+  if (builtin && SWARM_BARRIER) {
     await waitFor(ctx, BARRIER_BOUND_MS, () => botNodes.every((n) => n.swarmReady || exitedEarly(n)));
     const notReady = botNodes.filter((n) => !n.swarmReady).map((n) => n.name);
     if (notReady.length > 0) ctx.log().warn({ notReady }, 'released swarms that did not report ready in time');
@@ -124,7 +130,7 @@ async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget)
       String(target.rampPerS),
       '--duration',
       String(target.stayS),
-      '--wait-for-go',
+      ...(SWARM_BARRIER ? ['--wait-for-go'] : []),
     ];
   } else {
     // A foreign bot program: started without a barrier; names must stay unique across nodes.
@@ -145,9 +151,10 @@ async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget)
         log.debug({ line }, 'swarm output');
         return;
       }
-      node.swarm.push(parsed.sample);
-      if (parsed.ready !== undefined) node.swarmReady ||= parsed.ready;
-      else node.swarmReady = true; // a swarm that says nothing about the barrier is ready once it reports
+      if (parsed.sample) node.swarm.push(parsed.sample);
+      if (parsed.version) node.botRuntimeVersion = `swarm ${parsed.version}, node ${node.botRuntimeVersion ?? '?'}`;
+      // A swarm that says nothing about the barrier is ready once it reports at all.
+      node.swarmReady ||= parsed.ready ?? true;
       if (parsed.failedByReason) node.swarmFailures = parsed.failedByReason;
     },
   });

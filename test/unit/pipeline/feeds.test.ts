@@ -7,12 +7,11 @@ import type { Sample } from '../../../src/jobs/benchmark/run-result.js';
 function frame(tS: number, busy: number, idle: number, rx: number, tx: number, procTicks: number): string[] {
   return [
     `#frame ${tS * 1e9}`,
-    'up 100.00 150.00',
+    `up ${tS - 900}.00 150.00`,
     `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0`,
     'mem MemTotal:        1000 kB',
     'mem MemFree:          300 kB',
     'mem MemAvailable:     400 kB',
-    'net Inter-|   Receive',
     `net     lo: 999999 1 0 0 0 0 0 0 999999 1 0 0 0 0 0 0`,
     `net   eth0: ${rx} 10 0 0 0 0 0 0 ${tx} 10 0 0 0 0 0 0`,
     'proc swarm 42',
@@ -33,7 +32,8 @@ describe('sampler feed', () => {
       probe: () => undefined,
       noise: (l) => noise.push(l),
     });
-    for (const l of ['#info 1 clk=100 cores=4', '#host n1', '#kernel 6.1.0', '#model Test CPU']) feed.line(l);
+    for (const l of ['#info 1796414223000000000 clk=100 cores=4', '#host n1', '#kernel 6.1.0', '#model Test CPU'])
+      feed.line(l);
     for (const l of frame(1000, 1000, 3000, 5000, 1000, 50)) feed.line(l);
     // +2 s: 200 busy of 800 ticks = 25 %; process 100 ticks / 100 Hz / 2 s = 0.5 cores.
     for (const l of frame(1002, 1200, 3600, 9000, 3000, 150)) feed.line(l);
