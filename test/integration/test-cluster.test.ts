@@ -112,6 +112,39 @@ describe.skipIf(!support.ok)(`test cluster${skipReason}`, () => {
     expect(refused.stderr).toMatch(/Host key verification failed/);
   });
 
+  it('the login host works as jump host to a node by name, and sftp works', async () => {
+    const c = up();
+    const client = ['ssh', '-F', '/dev/null', '-i', c.userKeyPath, '-o', 'BatchMode=yes'];
+    const checking = ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${c.knownHostsPath}`];
+    // "node2" is resolved by the login host's sshd (direct-tcpip) and checked against the name line
+    const proxy = [...client, ...checking, '-W', '%h:%p', `${c.user}@${c.login.address}`].join(' ');
+    const jumped = await runCommand(
+      [...client, ...checking, '-o', `ProxyCommand=${proxy}`, `${c.user}@node2`, 'ip -4 -o addr show eth0'],
+      { timeoutMs: 60_000 },
+    );
+    expect(jumped.code, jumped.stderr).toBe(0);
+    expect(jumped.stdout).toContain(`${c.hosts[1]?.address}/24`);
+
+    const sftp = await runCommand(
+      [
+        'sftp',
+        '-F',
+        '/dev/null',
+        '-i',
+        c.userKeyPath,
+        '-o',
+        'BatchMode=yes',
+        ...checking,
+        '-b',
+        '-',
+        `${c.user}@${c.hosts[0]?.address}`,
+      ],
+      { stdin: `ls ${c.knownHostsPath}\n`, timeoutMs: 60_000 },
+    );
+    expect(sftp.code, sftp.stderr).toBe(0);
+    expect(sftp.stdout).toContain(c.knownHostsPath);
+  });
+
   it('each host has its own /proc/net/dev, and a TCP and a UDP port in node1 are reachable from node2', async () => {
     const c = up();
     const node1 = c.hosts[0] as TestHost;

@@ -63,7 +63,7 @@ export async function assertOctetFree(octet: number): Promise<void> {
 }
 
 /**
- * Creates every namespace with its veth pair, addresses, loopback and default route
+ * Creates every namespace with its veth pair, addresses, loopback and a route to 10.X.0.0/16
  * (one `ip -batch` in the root namespace plus one per namespace), and turns on
  * forwarding so hosts reach each other through the root namespace.
  */
@@ -83,7 +83,9 @@ export async function createNetwork(hosts: readonly HostPlan[]): Promise<void> {
             `addr add ${h.address}/24 dev eth0`,
             'link set eth0 up',
             'link set lo up',
-            `route add default via ${h.gateway}`,
+            // only the cluster's own range, no default route: nothing in a host can send a packet
+            // beyond the test addresses (the root namespace forwards), and anything else fails at once
+            `route add ${h.gateway.split('.').slice(0, 2).join('.')}.0.0/16 via ${h.gateway}`,
           ].join('\n') + '\n',
       }),
     ),

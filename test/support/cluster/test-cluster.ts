@@ -287,9 +287,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
 }
 
 /**
- * /etc/netns/<ns>/hosts is bind-mounted over /etc/hosts by `ip netns exec`, so inside
- * the cluster (sshd sessions, slurmd, the login host's port forwarding) node names
- * resolve as on a real cluster. The root namespace's /etc/hosts is left alone.
+ * `ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf} over /etc, so inside the
+ * cluster (sshd sessions, slurmd, the login host's port forwarding) node names resolve as on
+ * a real cluster, and no DNS query is attempted (it could only time out: hosts have no route
+ * beyond the cluster). The root namespace's /etc is left alone.
  */
 function writeHostsFiles(plans: readonly HostPlan[]): void {
   let base = '';
@@ -302,5 +303,9 @@ function writeHostsFiles(plans: readonly HostPlan[]): void {
   for (const p of plans) {
     mkdirSync(`/etc/netns/${p.namespace}`, { recursive: true });
     writeFileSync(`/etc/netns/${p.namespace}/hosts`, content);
+    writeFileSync(
+      `/etc/netns/${p.namespace}/resolv.conf`,
+      '# luanti-bench test cluster: no DNS, names are in /etc/hosts\n',
+    );
   }
 }
