@@ -78,6 +78,7 @@ export class Connection {
   private readonly receivers: ReliableReceiver[] = [];
   private readonly splits = new SplitReassembler();
   private startedAt = 0;
+  private started = false;
   private lastReceivedAt = 0;
   private lastPingAt = 0;
   private lastDummyAt = 0;
@@ -101,12 +102,23 @@ export class Connection {
     return !this.ended;
   }
 
+  /** Incomplete split messages held (bounded by the reassembler's limits). */
+  get heldSplits(): { messages: number; bytes: number } {
+    return this.splits.held;
+  }
+
+  /** Early reliables buffered over all channels (bounded per channel). */
+  get bufferedReliables(): number {
+    return this.receivers.reduce((n, r) => n + r.buffered, 0);
+  }
+
   get smoothedRttMs(): number | null {
     return this.rtt.smoothedMs;
   }
 
   /** Send the dummy reliable that makes the server create our peer (ch 0, seq 65500, command 0). */
   start(now: number): void {
+    this.started = true;
     this.startedAt = now;
     this.lastReceivedAt = now;
     this.lastPingAt = now;
@@ -210,7 +222,7 @@ export class Connection {
   /** Resends, pings and timeouts; call every few tens of milliseconds. */
   tick(now: number): void {
     // Not started yet: the owner's socket is still connecting.
-    if (this.ended || this.startedAt === 0) return;
+    if (this.ended || !this.started) return;
     if (this.peerId === PEER_ID_INEXISTENT) {
       if (now - this.startedAt >= this.timings.connectTimeoutMs) {
         this.end('no-response');

@@ -22,7 +22,7 @@ export class RttEstimator {
   /** Resend timeout for a packet already resent `retries` times (×1.5 backoff per retry). */
   timeoutMs(retries: number): number {
     const base = this.srtt === null ? this.initialTimeoutMs : this.srtt * 4;
-    const t = base * Math.pow(1.5, retries);
-    return Math.min(this.maxTimeoutMs, Math.max(this.minTimeoutMs, t));
+    const clamped = Math.min(this.maxTimeoutMs, Math.max(this.minTimeoutMs, base));
+    return Math.min(this.maxTimeoutMs, clamped * Math.pow(1.5, retries));
   }
 }
