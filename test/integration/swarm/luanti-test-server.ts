@@ -9,6 +9,7 @@ export const LUANTI_SERVER_BIN = '/usr/games/minetestserver';
 /** A throw-away minetestserver on 127.0.0.1 with a fresh devtest world and a mod that logs positions and map edits. */
 export interface TestServer {
   port: number;
+  pid: number;
   dir: string;
   /** Server log so far (stdout + stderr). */
   log(): string;
@@ -129,6 +130,7 @@ export async function startTestServer(settings: Record<string, string | number |
   const child = proc;
   return {
     port,
+    pid: child.pid ?? 0,
     dir,
     log: () => output,
     modLog: async () => readFile(join(world, 'benchtest.log'), 'utf8').catch(() => ''),
