@@ -42,7 +42,7 @@ export interface ChartSet {
 
 /** Options of {@link buildChartSet}. */
 export interface ChartSetOptions {
-  /** Points per series at most (default 600: more than a panel has pixels is wasted). */
+  /** Points per series at most (default 400: 200 min/max pairs over a ~700 px plot; more is not visible). */
   maxPoints?: number;
 }
 
@@ -259,7 +259,7 @@ function legendFlag(result: RunResult, node: NodeResult, start: number): string 
 
 /** Builds the four panels and the header of a run's chart. */
 export function buildChartSet(result: RunResult, options: ChartSetOptions = {}): ChartSet {
-  const maxPoints = options.maxPoints ?? 600;
+  const maxPoints = options.maxPoints ?? 400;
   const start = runStart(result);
   const xMax = axisEnd(secondsSince(start, runEnd(result)));
   const nodes = [...result.nodes].sort((a, b) => a.index - b.index);
@@ -396,8 +396,8 @@ export function buildChartSet(result: RunResult, options: ChartSetOptions = {}):
       panel('CPU per node (% of the node)', 'CPU %', cpu, result, start, xMax),
       panel('Memory used per node', 'GiB', memory, result, start, xMax),
       panel('Network per node (solid in, dashed out)', unit.label, network, result, start, xMax),
-      panel('Server step time per second', 'ms', step, result, start, xMax, {
-        title: 'players',
+      panel('Server step p95 (dark) and p50 (light) per second', 'ms (dotted: budget)', step, result, start, xMax, {
+        title: 'players (dashed)',
         max: niceMax(maxPlayers),
       }),
     ],

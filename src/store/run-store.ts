@@ -47,6 +47,11 @@ export interface RunStoreOptions {
   now?: () => number;
 }
 
+/** The stored form of a result: series downsampled, JSON, gzip. Exported so benchmarks can size it offline. */
+export function encodeStoredResult(result: RunResult, maxPoints: number = STORED_POINTS): Buffer {
+  return gzipSync(JSON.stringify(downsampleResult(result, maxPoints)), { level: 9 });
+}
+
 export class RunStore {
   private readonly maxPoints: number;
   private readonly now: () => number;
@@ -138,8 +143,7 @@ export class RunStore {
    */
   async saveResult(result: RunResult): Promise<{ bytes: number }> {
     const existing = await this.get(result.runId);
-    const compact = downsampleResult(result, this.maxPoints);
-    const blob = gzipSync(JSON.stringify(compact), { level: 9 });
+    const blob = encodeStoredResult(result, this.maxPoints);
     const record: RunRecord = {
       runId: result.runId,
       requestedBy: existing?.requestedBy ?? result.requestedBy,

@@ -22,7 +22,7 @@ describe('chart configs', () => {
       'CPU per node (% of the node)',
       'Memory used per node',
       'Network per node (solid in, dashed out)',
-      'Server step time per second',
+      'Server step p95 (dark) and p50 (light) per second',
     ]);
     expect(JSON.parse(JSON.stringify(set))).toEqual(set);
     for (const panel of set.panels) {
@@ -94,11 +94,11 @@ describe('chart configs', () => {
     expect(line?.data.filter((p) => p.y === null)).toHaveLength(1);
   });
 
-  it('keeps series of a one-hour run at about 600 points, peaks included', () => {
+  it('keeps series of a one-hour run at about 400 points, peaks included', () => {
     const result = sixteenNodeHourRun();
     const set = buildChartSet(result);
     const server = datasetsOf(set.panels[0]).find((d) => d.label === 'node1');
-    expect(server?.data.length).toBeLessThanOrEqual(600);
+    expect(server?.data.length).toBeLessThanOrEqual(400);
     const peak = Math.max(...(result.nodes[0]?.samples.map((s) => s.cpu * 100) ?? []));
     expect(Math.max(...(server?.data.map((p) => p.y ?? 0) ?? []))).toBeCloseTo(peak, 1);
   });
