@@ -213,6 +213,8 @@ describe.skipIf(!support.ok)(`test cluster${skipReason}`, () => {
       if (!state.startsWith('RUNNING')) await sleep(250);
     }
     expect(state).toMatch(/^RUNNING /);
+    // job output lands in the fixture dir (SBATCH_OUTPUT), not in root's home on the shared filesystem
+    expect(existsSync(`${c.dir}/slurm/job-${jobId}.out`)).toBe(true);
     const nodeList = state.split(' ')[1] ?? '';
     const hostnames = await onLogin(`scontrol show hostnames '${nodeList}'`);
     expect(hostnames.stdout.trim().split('\n')).toEqual(['node1', 'node2', 'node3']);

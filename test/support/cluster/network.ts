@@ -39,6 +39,12 @@ export function isClusterNamespace(id: string, namespace: string): boolean {
   return namespace === `${id}-login` || new RegExp(`^${id}-n\\d+$`).test(namespace);
 }
 
+/** The root-namespace veth end that belongs to one of cluster `id`'s namespaces. */
+export function vethOfNamespace(id: string, namespace: string): string {
+  const k = namespace === `${id}-login` ? LOGIN_INDEX : namespace.slice(`${id}-n`.length);
+  return `${id}-v${k}`;
+}
+
 /** Names of the network namespaces that exist now (`ip netns list`). */
 export async function listNamespaces(): Promise<string[]> {
   const result = await runCommand(['ip', 'netns', 'list']);

@@ -56,7 +56,14 @@ export async function startSshd(
     `PidFile=${files.pidPath}`,
     // sftp is configured by Debian's sshd_config, not by sshd's built-in defaults (-f /dev/null)
     'Subsystem=sftp internal-sftp',
-    ...Object.entries(sessionEnv).map(([name, value]) => `SetEnv=${name}=${value}`),
+    // one SetEnv with every variable: sshd keeps only the first SetEnv directive it reads
+    ...(Object.keys(sessionEnv).length > 0
+      ? [
+          `SetEnv=${Object.entries(sessionEnv)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(' ')}`,
+        ]
+      : []),
   ];
   await mustRun(`start sshd on ${host.name}`, [
     'ip',

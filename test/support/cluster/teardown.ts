@@ -1,6 +1,13 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteNamespaces, isClusterNamespace, listNamespaces, listVeths } from './network.js';
+import {
+  LOGIN_INDEX,
+  deleteNamespaces,
+  isClusterNamespace,
+  listNamespaces,
+  listVeths,
+  vethOfNamespace,
+} from './network.js';
 import { killAndWait, listProcesses, netnsInode, withDescendants } from './processes.js';
 import { runCommand, TestClusterError } from './run-command.js';
 import { FIXTURE_BASE, fixtureDirPrefix, readState, removeState, stateFilePath } from './state-file.js';
@@ -56,14 +63,16 @@ export async function teardown(target: TeardownTarget): Promise<string[]> {
   // a namespace is destroyed asynchronously; its veth ends (and their addresses) linger briefly,
   // and a new cluster with the same id would trip over them
   await step('remove veth pairs', async () => {
+    const ours = new Set(target.namespaces.map((ns) => vethOfNamespace(target.id, ns)));
+    const remaining = async (): Promise<string[]> => (await listVeths(target.id)).filter((v) => ours.has(v));
     const deadline = Date.now() + 5_000;
-    let left = await listVeths(target.id);
+    let left = await remaining();
     while (left.length > 0 && Date.now() < deadline) {
       await sleep(50);
-      left = await listVeths(target.id);
+      left = await remaining();
     }
     for (const veth of left) await runCommand(['ip', 'link', 'del', veth]);
-    left = await listVeths(target.id);
+    left = await remaining();
     if (left.length > 0) throw new Error(`veth ${left.join(', ')} still present`);
   });
 
@@ -82,6 +91,11 @@ export async function cleanupLeftovers(id = 'lbt'): Promise<void> {
   const state = readState(id);
   const namespaces = new Set(state?.namespaces ?? []);
   for (const ns of await listNamespaces()) if (isClusterNamespace(id, ns)) namespaces.add(ns);
+  // a veth end whose namespace is gone still blocks its name and address: cover it too
+  for (const veth of await listVeths(id)) {
+    const k = veth.slice(`${id}-v`.length);
+    namespaces.add(k === String(LOGIN_INDEX) ? `${id}-login` : `${id}-n${k}`);
+  }
   const prefix = fixtureDirPrefix(id);
   const dirs = new Set<string>([...(state?.etcDirs ?? [])]);
   if (state?.dir) dirs.add(state.dir);

@@ -75,7 +75,10 @@ export interface TestCluster {
   knownHostsPath: string;
   /** null when started with `slurm: false`. */
   slurmConfPath: string | null;
-  /** `{ SLURM_CONF }` for sbatch/squeue/scancel/sinfo (empty without SLURM). */
+  /**
+   * `{ SLURM_CONF, SBATCH_OUTPUT }` for sbatch/squeue/scancel/sinfo (empty without SLURM).
+   * SBATCH_OUTPUT keeps job output files (`slurm-<id>.out`) inside the fixture dir; `--output` overrides it.
+   */
   slurmEnv: Record<string, string>;
   /** Milliseconds each bring-up step took (additive to the agreed API; for bench/cluster.ts and the CLI). */
   timings: Record<string, number>;
@@ -189,7 +192,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     });
 
     const sFiles = slurmFiles(dir);
-    const slurmEnv: Record<string, string> = slurm ? { SLURM_CONF: sFiles.confPath } : {};
+    // job output files go to the fixture dir, not into whatever directory sbatch ran in (/root over SSH)
+    const slurmEnv: Record<string, string> = slurm
+      ? { SLURM_CONF: sFiles.confPath, SBATCH_OUTPUT: `${dir}/slurm/job-%j.out` }
+      : {};
     const startSshds = time('start sshd', () =>
       Promise.all(
         plans.map(async (p) => record(await startSshd(p, filesOf(p), authorizedKeysPath, slurmEnv), `sshd ${p.name}`)),
@@ -229,7 +235,23 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       }
       return plan;
     };
-    let downDone = false;
+    let downing: Promise<void> | undefined;
+    const runDown = async (): Promise<void> => {
+      // a later cluster with the same id may have cleaned ours up and reused the namespace
+      // names: then only our own directory is ours to remove
+      const current = readState(id);
+      const stillOurs = current === null || current.dir === dir;
+      const failures = await teardown({
+        id,
+        markers: [dir],
+        namespaces: stillOurs ? state.namespaces : [],
+        dirs: stillOurs ? [dir, ...state.etcDirs] : [dir],
+      });
+      if (failures.length > 0) {
+        throw new TestClusterError(`test cluster '${id}' down incomplete:\n${failures.join('\n')}`);
+      }
+      if (current?.dir === dir) removeState(id);
+    };
     const cluster: TestCluster = {
       id,
       dir,
@@ -253,19 +275,13 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
         const plan = planOf(host);
         record(await startSshd(plan, filesOf(plan), authorizedKeysPath, slurmEnv), `sshd ${plan.name}`);
       },
-      down: async () => {
-        if (downDone) return;
-        const failures = await teardown({
-          id,
-          markers: [dir],
-          namespaces: state.namespaces,
-          dirs: [dir, ...state.etcDirs],
+      down: () => {
+        // concurrent calls share one teardown; after a failure the next call tries again
+        downing ??= runDown().catch((error: unknown) => {
+          downing = undefined;
+          throw error;
         });
-        if (failures.length > 0) {
-          throw new TestClusterError(`test cluster '${id}' down incomplete:\n${failures.join('\n')}`);
-        }
-        if (readState(id)?.dir === dir) removeState(id);
-        downDone = true;
+        return downing;
       },
     };
     return cluster;
