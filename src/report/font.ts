@@ -26,21 +26,26 @@ export class FontMissingError extends Error {
   }
 }
 
-let registered = false;
+let chosen: string | null = null;
 
-/** Registers DejaVu Sans (regular and bold) once per process; falls back to any system font. */
+/**
+ * Registers DejaVu Sans (regular and bold) once per process and returns the family
+ * to draw with. Without DejaVu, any sans font the canvas found on the system will
+ * do (text may look different); with no font at all, fails rather than drawing
+ * charts without labels.
+ */
 export function ensureChartFont(): string {
-  if (registered) return CHART_FONT;
+  if (chosen !== null) return chosen;
   for (const [regular, bold] of CANDIDATES) {
     if (!existsSync(regular)) continue;
     GlobalFonts.registerFromPath(regular, CHART_FONT);
     if (existsSync(bold)) GlobalFonts.registerFromPath(bold, CHART_FONT);
-    registered = true;
-    return CHART_FONT;
+    chosen = CHART_FONT;
+    return chosen;
   }
-  if (GlobalFonts.families.some((f) => f.family === CHART_FONT)) {
-    registered = true;
-    return CHART_FONT;
-  }
-  throw new FontMissingError(CANDIDATES.map((c) => c[0]));
+  const families = GlobalFonts.families.map((f) => f.family);
+  const fallback = families.find((f) => f === CHART_FONT) ?? families.find((f) => /sans/i.test(f)) ?? families[0];
+  if (fallback === undefined) throw new FontMissingError(CANDIDATES.map((c) => c[0]));
+  chosen = fallback;
+  return chosen;
 }

@@ -85,6 +85,17 @@ describe('chart configs', () => {
     expect(set.warnings.some((w) => w.startsWith('node lost: node3'))).toBe(true);
   });
 
+  it('flags a saturated generator node and a low-coverage node in the legend and the warnings', () => {
+    const result = threeNodeRun();
+    result.warnings.push({ code: 'generator_saturated', node: 'node2', message: 'node2 swarm used 98 % of a core' });
+    const node3 = result.nodes[2];
+    if (!node3) throw new Error('no node3');
+    node3.coverage = { received: 80, expected: 100 };
+    const set = buildChartSet(result);
+    expect(set.legend.map((e) => e.flag)).toEqual([undefined, 'saturated', '80 % samples']);
+    expect(set.warnings).toEqual(['generator saturated: node2 swarm used 98 % of a core']);
+  });
+
   it('breaks a line at a gap in the samples instead of bridging it', () => {
     const result = threeNodeRun();
     const node2 = result.nodes[1];
