@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNamespaces } from '../support/cluster/network.js';
 import { listProcesses } from '../support/cluster/processes.js';
 import { runCommand } from '../support/cluster/run-command.js';
+import { acceptsTcp } from '../support/cluster/sshd.js';
 import { fixtureDirPrefix, readState, stateFilePath } from '../support/cluster/state-file.js';
 import {
   cleanupLeftovers,
@@ -314,6 +315,20 @@ describe.skipIf(!support.ok)(`test cluster after a crash${skipReason}`, () => {
       await cluster.down();
     }
     expect(await remnants(CRASH.id, leftover?.dir ?? null)).toEqual([]);
+  });
+
+  it('down() of a cluster that a newer one with the same id replaced leaves the newer one alone', async () => {
+    const first = await startTestCluster({ ...CRASH, hosts: 1, slurm: false });
+    const second = await startTestCluster({ ...CRASH, hosts: 1, slurm: false });
+    try {
+      expect(existsSync(first.dir)).toBe(false);
+      await first.down();
+      expect(await acceptsTcp(second.hosts[0]?.address ?? '', 22)).toBe(true);
+      expect(readState(CRASH.id)?.dir).toBe(second.dir);
+    } finally {
+      await second.down();
+    }
+    expect(await remnants(CRASH.id, second.dir)).toEqual([]);
   });
 
   it('a cluster whose starter died after up is removed by cleanupLeftovers, which touches no other id', async () => {

@@ -273,7 +273,9 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       stopSshd: async (host) => stopSshd(planOf(host)),
       startSshd: async (host) => {
         const plan = planOf(host);
-        record(await startSshd(plan, filesOf(plan), authorizedKeysPath, slurmEnv), `sshd ${plan.name}`);
+        const pid = await startSshd(plan, filesOf(plan), authorizedKeysPath, slurmEnv);
+        // never overwrite the state of a later cluster that took over this id
+        if (readState(id)?.dir === dir) record(pid, `sshd ${plan.name}`);
       },
       down: () => {
         // concurrent calls share one teardown; after a failure the next call tries again
