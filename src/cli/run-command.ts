@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { runBenchmark } from '../jobs/benchmark/pipeline.js';
 import { parseRunSpec, type RunSpecInput } from '../jobs/run-spec.js';
+import { writeReport } from '../report/write-report.js';
 import { formatSummary, RunView } from './run-view.js';
 
 /** Options as commander parses them. */
@@ -135,7 +136,15 @@ export async function runCommand(options: RunOptions): Promise<number> {
     await mkdir(outDir, { recursive: true });
     const resultPath = join(outDir, 'result.json');
     await writeFile(resultPath, `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`${formatSummary(result)}\nresult: ${resultPath}\n`);
+    let chartLine = '';
+    try {
+      const report = await writeReport(result, outDir, { quickchartUrl: config.QUICKCHART_URL, logger });
+      chartLine = `chart: ${report.chart}\n`;
+    } catch (error) {
+      // The result is already on disk; a chart failure must not turn a run into an error.
+      chartLine = `chart: not drawn (${(error as Error).message})\n`;
+    }
+    process.stdout.write(`${formatSummary(result)}\nresult: ${resultPath}\n${chartLine}`);
     if (result.state === 'cancelled') return exitSignal === 'SIGTERM' ? 143 : 130;
     return result.state === 'completed' ? 0 : 1;
   } finally {

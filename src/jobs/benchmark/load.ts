@@ -19,10 +19,18 @@ export async function load(ctx: RunContext): Promise<void> {
   ctx.state.windows.load = { start, end };
   let serverGone = false;
   void ctx.state.server?.process?.exited.then(() => (serverGone = true));
+  try {
+    await hold(ctx, start, end, () => serverGone);
+  } finally {
+    // A cancelled or failed load ends now: figures and coverage cover what really ran.
+    ctx.state.windows.load = { start, end: Math.min(end, Date.now()) };
+  }
+}
+
+async function hold(ctx: RunContext, start: number, end: number, serverGone: () => boolean): Promise<void> {
   while (Date.now() < end) {
     await sleep(Math.min(LIVE_INTERVAL_MS, end - Date.now()), ctx.signal);
-    if (serverGone) {
-      ctx.state.windows.load = { start, end: Date.now() };
+    if (serverGone()) {
       const tail = (await ctx.state.server?.process?.tail(5).catch(() => [])) ?? [];
       throw new ServerStartError(`the Luanti server exited during the load; last log lines: ${tail.join(' | ')}`, {
         node: ctx.state.nodes[0]?.name,
@@ -30,7 +38,6 @@ export async function load(ctx: RunContext): Promise<void> {
     }
     ctx.progress({ type: 'live', stats: liveStats(ctx, start) });
   }
-  ctx.state.windows.load = { start, end: Date.now() };
 }
 
 /** The live figures at this moment. */
