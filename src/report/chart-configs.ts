@@ -257,6 +257,12 @@ function legendFlag(result: RunResult, node: NodeResult, start: number): string 
   return flags.length ? flags.join(', ') : undefined;
 }
 
+/** `Luanti 5.11.0`, or the version line as the server printed it when it names itself (e.g. `Minetest 5.6.1`). */
+function serverVersion(version: string | null): string {
+  if (version === null) return 'Luanti version unknown';
+  return /^[A-Za-z]/.test(version) ? version : `Luanti ${version}`;
+}
+
 /** Builds the four panels and the header of a run's chart. */
 export function buildChartSet(result: RunResult, options: ChartSetOptions = {}): ChartSet {
   const maxPoints = options.maxPoints ?? 400;
@@ -383,7 +389,7 @@ export function buildChartSet(result: RunResult, options: ChartSetOptions = {}):
 
   const started = new Date(start).toISOString().replace('T', ' ').slice(0, 16);
   const subtitle =
-    `${started} UTC · ${result.manifest.cluster} · Luanti ${result.manifest.luantiVersion ?? '?'} · ` +
+    `${started} UTC · ${result.manifest.cluster} · ${serverVersion(result.manifest.luantiVersion)} · ` +
     `${result.swarm.joined}/${result.swarm.requested} bots joined · state ${result.state} · ` +
     `shaded: load window, dashed: idle baseline (CPU) / out (network)`;
 

@@ -38,7 +38,9 @@ export class RunStoreError extends Error {
   override readonly name = 'RunStoreError';
 }
 
-const RUN_ID = /^run-\d+$/;
+// Queue runs are `run-<n>`; CLI runs are named by time (`cli-20261204-201126Z`). No `:`, which would
+// break the key layout.
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** Options of {@link RunStore}. */
 export interface RunStoreOptions {
@@ -72,7 +74,10 @@ export class RunStore {
   }
 
   private runKey(runId: string): string {
-    if (!RUN_ID.test(runId)) throw new RunStoreError(`run id ${JSON.stringify(runId)} is not of the form run-<number>`);
+    if (!RUN_ID.test(runId))
+      throw new RunStoreError(
+        `run id ${JSON.stringify(runId)} is not allowed: letters, digits, _ . - (e.g. run-12), at most 100 characters`,
+      );
     return `${this.prefix}:store:run:${runId}`;
   }
 

@@ -111,9 +111,11 @@ describe('RunStore against real Redis', () => {
     expect((await store.listByUser('bob')).length).toBe(0);
   });
 
-  it('rejects run ids that are not run-<n> and state changes of unknown runs', async () => {
+  it('rejects run ids that would break the key layout, and state changes of unknown runs', async () => {
     const store = freshStore();
     await expect(store.get('run:1')).rejects.toThrow(RunStoreError);
+    await expect(store.get('run:1')).rejects.toThrow(/run id "run:1" is not allowed/);
+    expect(await store.get('cli-20261204-201126Z')).toBeNull();
     await expect(store.setState('run-404', 'running')).rejects.toThrow(/no record of run-404/);
   });
 });
