@@ -69,6 +69,23 @@ const ENDED = new Set([
 ]);
 
 /**
+ * Pending reasons that waiting will not cure (the request exceeds a limit or is invalid);
+ * SLURM keeps such jobs queued forever unless the partition enforces its limits at submit time.
+ */
+const HOPELESS: Record<string, string> = {
+  PartitionNodeLimit: 'more nodes than the partition allows or has',
+  PartitionConfig: 'more nodes (or CPUs, memory) than the partition is configured with',
+  PartitionTimeLimit: 'a longer time limit than the partition allows',
+  BadConstraints: 'a node constraint no node satisfies',
+  PartitionDown: 'a partition that is down',
+  PartitionInactive: 'a partition that is inactive',
+  InvalidAccount: 'an invalid account',
+  InvalidQOS: 'an invalid QOS',
+  AccountNotAllowed: 'an account the partition does not allow',
+  QOSNotAllowed: 'a QOS the partition does not allow',
+};
+
+/**
  * `CLUSTER=slurm`: nodes reserved with a holder job (`sbatch --wrap 'sleep …'`)
  * submitted on the login node; the run uses them over SSH through the login node
  * while the job holds them, and `scancel` gives them back.
@@ -194,6 +211,13 @@ export class SlurmCluster implements ClusterBackend {
       }
       if (state.state === 'RUNNING' && state.nodeList !== '') return state.nodeList;
       const waited = Date.now() - started;
+      const hopeless = HOPELESS[state.reason];
+      if (hopeless) {
+        throw new ReservationError(
+          `SLURM job ${jobId} for ${request.nodes} nodes can never start (${state.reason}): it asks for ${hopeless}; ` +
+            `ask for fewer nodes or a shorter run, or change SLURM_PARTITION/SLURM_CONSTRAINT/SLURM_ACCOUNT`,
+        );
+      }
       if (waited >= this.options.queueTimeoutMs) {
         throw new ReservationError(
           `SLURM job ${jobId} for ${request.nodes} nodes still ${state.state} (${state.reason}) after ` +

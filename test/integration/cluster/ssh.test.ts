@@ -20,6 +20,7 @@ import {
   type SshNode,
 } from '../../../src/cluster/ssh.js';
 import { clusterSupport, startTestCluster, type TestCluster } from '../../support/cluster/test-cluster.js';
+import { testClusterIdentity } from './identity.js';
 import { processBehaviour } from './process-suite.js';
 
 const support = clusterSupport({ slurm: false });
@@ -45,7 +46,7 @@ describe.skipIf(!support.ok)(
   `SSH nodes on the test cluster${support.ok ? '' : ` (skipped: ${support.reason})`}`,
   () => {
     beforeAll(async () => {
-      cluster = await startTestCluster({ id: 'lbs', octet: 214, hosts: 3, slurm: false });
+      cluster = await startTestCluster({ ...testClusterIdentity(), hosts: 3, slurm: false });
       options = {
         knownHosts: await KnownHosts.load(cluster.knownHostsPath),
         privateKey: readFileSync(cluster.userKeyPath),
@@ -144,7 +145,7 @@ describe.skipIf(!support.ok)(
       try {
         const error = await connector.connect(endpoint('node3')).catch((e: unknown) => e as Error);
         expect(error).toBeInstanceOf(SshConnectError);
-        expect(error.message).toMatch(/^node3 \(10\.214\.3\.2\): /);
+        expect(error.message.startsWith(`node3 (${cluster.hosts[2]?.address}): `)).toBe(true);
       } finally {
         await cluster.startSshd('node3');
       }
