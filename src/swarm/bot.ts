@@ -130,7 +130,7 @@ export class Bot implements BotBody {
   }
 
   /** Open the socket and send the first packet. */
-  start(now: number): void {
+  start(): void {
     const socket = createSocket('udp4');
     this.socket = socket;
     // ICMP "port unreachable" surfaces as ECONNREFUSED on a connected socket; the server may simply
@@ -141,7 +141,6 @@ export class Bot implements BotBody {
       if (this.done || this.state === 'leaving') return;
       this.connection.start(Date.now());
     });
-    void now;
   }
 
   private transmit(d: Buffer): void {

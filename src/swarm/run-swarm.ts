@@ -26,8 +26,9 @@ function waitForGo(stdin: Readable): Promise<void> {
     const rl = createInterface({ input: stdin });
     rl.on('line', (line) => {
       if (line.trim() === 'go') {
-        rl.close();
+        // Resolve first: close() emits 'close' synchronously.
         resolve();
+        rl.close();
       }
     });
     rl.on('close', () => reject(new Error('stdin closed before "go"')));

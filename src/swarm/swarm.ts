@@ -138,14 +138,15 @@ export class Swarm {
   }
 
   private tick(now: number): void {
-    const o = this.options;
+    // Never above 30 joins per second: Luanti ≥5.9 drops new peers beyond that.
+    const rate = Math.min(this.options.rampPerS, 30);
     const due = this.stopping
       ? this.started
-      : Math.min(this.bots.length, Math.floor(((now - this.startedAt) / 1000) * o.rampPerS) + 1);
+      : Math.min(this.bots.length, Math.floor(((now - this.startedAt) / 1000) * rate) + 1);
     while (this.started < due) {
       const bot = this.bots[this.started++]!;
       this.counts.set('connecting', (this.counts.get('connecting') ?? 0) + 1);
-      bot.start(now);
+      bot.start();
     }
     for (let i = 0; i < this.started; i++) this.bots[i]!.tick(now);
     if (this.idleResolve && this.allDone()) {

@@ -174,6 +174,34 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     expect(server.log()).toMatch(/User acct1 at \S+ supplied wrong password/);
   });
 
+  it('--wait-for-go: a ready line, nobody joins until "go" on stdin; SIGINT leaves cleanly', async () => {
+    const addr = `127.0.0.1:${server.port}`;
+    const p = spawnTracked([
+      '--server',
+      addr,
+      '--bots',
+      '2',
+      '--prefix',
+      'gate',
+      '--behaviour',
+      'idle',
+      '--wait-for-go',
+      '--duration',
+      '0',
+    ]);
+    expect(await waitFor(() => p.lines.some((l) => l.kind === 'ready'), 30_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(countLines(server.log(), /: gate\d+ \[127\.0\.0\.1\] joins game/)).toBe(0);
+    p.proc.stdin?.write('go\n');
+    expect(await waitFor(() => countLines(server.log(), /: gate\d+ \[127\.0\.0\.1\] joins game/) === 2, 30_000)).toBe(
+      true,
+    );
+    p.proc.kill('SIGINT');
+    expect((await p.exited).code).toBe(0);
+    expect(finalLine(p)?.left).toBe(2);
+    expect(await waitFor(() => countLines(server.log(), /: gate\d+ leaves game/) === 2, 10_000)).toBe(true);
+  });
+
   it('no server: every bot fails "no response from server" and the bundle exits non-zero with a summary', async () => {
     execFileSync(process.execPath, ['scripts/bundle-swarm.mjs'], { cwd: ROOT });
     expect(
