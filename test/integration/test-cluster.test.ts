@@ -334,13 +334,18 @@ describe.skipIf(!support.ok)(`test cluster after a crash${skipReason}`, () => {
   it('a cluster whose starter died after up is removed by cleanupLeftovers, which touches no other id', async () => {
     const other = await startTestCluster({ id: 'lbot', octet: 233, hosts: 1, slurm: false });
     try {
-      await crashUp(3, (output) => output.includes('is up'));
+      // 16 hosts: the size the fixture must handle, brought fully up (SLURM idle) by the child
+      await crashUp(16, (output) => output.includes('is up'));
       const leftover = readState(CRASH.id);
-      expect(leftover?.pids.map((p) => p.label)).toContain('slurmd node3');
+      expect(leftover?.pids.map((p) => p.label)).toContain('slurmd node16');
       expect(readFileSync(stateFilePath(CRASH.id), 'utf8')).toContain(CRASH.id);
 
       await cleanupLeftovers(CRASH.id);
       expect(await remnants(CRASH.id, leftover?.dir ?? null)).toEqual([]);
+      // the other cluster's address range stays taken while it runs
+      await expect(startTestCluster({ id: 'lbo2', octet: 233, hosts: 1, slurm: false })).rejects.toThrow(
+        /octet 233 is in use: interface lbot-v\d+ already has an address in 10\.233\.0\.0\/16/,
+      );
       // the other cluster is untouched
       const alive = await other.execIn('node1', ['ip', '-4', '-o', 'addr', 'show', 'eth0']);
       expect(alive.stdout).toContain(other.hosts[0]?.address);
