@@ -11,6 +11,12 @@ export type RendererKind = 'local' | 'quickchart';
 export interface RenderOptions {
   /** QUICKCHART_URL; when set, panels are drawn by that QuickChart server. */
   quickchartUrl?: string | undefined;
+  /**
+   * When QuickChart fails, draw locally instead of throwing (default false), and tell
+   * `onFallback` why. The report should not lose its chart to a chart server.
+   */
+  fallbackToLocal?: boolean;
+  onFallback?: (error: unknown) => void;
 }
 
 /** The panel renderer for these options: QuickChart when a URL is given, else local. */
@@ -21,7 +27,14 @@ export function panelRenderer(options: RenderOptions = {}): { kind: RendererKind
 
 /** Renders any chart set (a run, a comparison, a sweep) to one PNG. */
 export async function renderChartSet(set: ChartSet, options: RenderOptions = {}): Promise<Buffer> {
-  return renderComposite(set, panelRenderer(options).render);
+  const { kind, render } = panelRenderer(options);
+  try {
+    return await renderComposite(set, render);
+  } catch (error) {
+    if (kind !== 'quickchart' || !options.fallbackToLocal) throw error;
+    options.onFallback?.(error);
+    return renderComposite(set, panelRenderer({}).render);
+  }
 }
 
 /** The run's composite chart as PNG bytes. */

@@ -30,15 +30,14 @@ export async function writeReport(
 ): Promise<WrittenReport> {
   const logger = options.logger ?? silentLogger();
   let renderer: WrittenReport['renderer'] = options.quickchartUrl ? 'quickchart' : 'local';
-  let png: Buffer;
-  try {
-    png = await renderRunChart(result, { quickchartUrl: options.quickchartUrl });
-  } catch (error) {
-    if (renderer !== 'quickchart') throw error;
-    logger.warn({ err: error, run: result.runId }, 'QuickChart failed; rendering the chart locally instead');
-    renderer = 'local';
-    png = await renderRunChart(result, {});
-  }
+  const png = await renderRunChart(result, {
+    quickchartUrl: options.quickchartUrl,
+    fallbackToLocal: true,
+    onFallback: (error) => {
+      renderer = 'local';
+      logger.warn({ err: error, run: result.runId }, 'QuickChart failed; rendering the chart locally instead');
+    },
+  });
   const chart = join(dir, 'chart.png');
   const summary = join(dir, 'summary.txt');
   await writeFile(chart, png);
