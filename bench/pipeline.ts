@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:pipeline`: where the wall time of a run goes.
+ *
+ * 1. Phase breakdown of a 3-node, 20-bot, 20 s run.
+ * 2. Overhead (total − duration − baseline) at 3, 8 and 16 nodes. Goal: ≤ 15 s at 3 nodes,
+ *    ≤ 1.5× that at 16.
+ * 3. Sampler CPU per node: the sampler script alone, its own and its children's CPU time.
+ *
+ * On the SLURM test cluster (id lbp, octet 215) when root, else on the local cluster.
+ * Options: `--nodes 3,8,16`, `--reps 1`, `--duration 20`, `--bots 20`, `--cluster auto|local|slurm`.
+ * Figures are medians over reps; this machine is shared, so compare runs made together.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalCluster } from '../src/cluster/local.js';
+import type { ClusterBackend } from '../src/cluster/backend.js';
+import { createBackend } from '../src/cluster/create-backend.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { silentLogger } from '../src/log.js';
+import { runBenchmark } from '../src/jobs/benchmark/pipeline.js';
+import type { RunResult } from '../src/jobs/benchmark/run-result.js';
+import { parseRunSpec } from '../src/jobs/run-spec.js';
+import { samplerArgv } from '../src/metrics/sampler-script.js';
+import { clusterSupport, startTestCluster, type TestCluster } from '../test/support/cluster/test-cluster.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '3,8,16' },
+    reps: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '20' },
+    bots: { type: 'string', default: '20' },
+    cluster: { type: 'string', default: 'auto' },
+  },
+});
+const nodeCounts = values.nodes.split(',').map(Number);
+const reps = Number(values.reps);
+const durationS = Number(values.duration);
+const bots = Number(values.bots);
+if (nodeCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+  throw new Error(`--nodes '${values.nodes}' is not allowed: comma-separated whole numbers from 1 to 16`);
+}
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps '${values.reps}': use a whole number ≥ 1`);
+if (!Number.isInteger(durationS) || durationS < 5)
+  throw new Error(`--duration '${values.duration}': whole seconds ≥ 5`);
+if (!Number.isInteger(bots) || bots < 1) throw new Error(`--bots '${values.bots}': a whole number ≥ 1`);
+if (!['auto', 'local', 'slurm'].includes(values.cluster)) {
+  throw new Error(`--cluster '${values.cluster}' is not allowed: auto, local or slurm`);
+}
+
+const BASELINE_S = 3;
+const bundle = new URL('../dist/swarm.bundle.mjs', import.meta.url).pathname;
+const support = clusterSupport();
+const useSlurm = values.cluster === 'slurm' || (values.cluster === 'auto' && support.ok);
+if (useSlurm && !support.ok) throw new Error(`--cluster slurm needs the test cluster: ${support.reason}`);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const workdir = await mkdtemp(join(tmpdir(), 'lbp-bench-'));
+let cluster: TestCluster | null = null;
+let stopping = false;
+const cleanup = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await cluster?.down();
+  await rm(workdir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+try {
+  if (useSlurm) {
+    const hosts = Math.max(...nodeCounts);
+    process.stderr.write(`starting a ${hosts}-host SLURM test cluster…\n`);
+    cluster = await startTestCluster({ hosts, id: 'lbp', octet: 215, slurm: true });
+  }
+  const config = (): Config =>
+    loadConfig({
+      REMOTE_WORKDIR: workdir,
+      BASELINE_S: String(BASELINE_S),
+      LOG_LEVEL: 'silent',
+      BENCH_MAX_NODES: '16',
+      ...(cluster
+        ? {
+            CLUSTER: 'slurm',
+            SSH_USER: cluster.user,
+            SSH_KEY: cluster.userKeyPath,
+            SSH_KNOWN_HOSTS: cluster.knownHostsPath,
+            SSH_LOGIN_HOST: `${cluster.user}@${cluster.login.address}:22`,
+            SLURM_CONF: cluster.slurmConfPath ?? '',
+            REMOTE_NODE_BIN: process.execPath,
+          }
+        : {}),
+    });
+  let n = 0;
+  const run = async (nodes: number): Promise<{ result: RunResult; totalMs: number }> => {
+    const cfg = config();
+    const backend: ClusterBackend = cluster
+      ? createBackend(cfg, { logger: silentLogger() })
+      : new LocalCluster({ workdir, maxNodes: 16 });
+    const started = Date.now();
+    const result = await runBenchmark(
+      { runId: `lbpbench-${process.pid}-${++n}`, spec: parseRunSpec({ nodes, bots, durationS }) },
+      {
+        config: cfg,
+        logger: silentLogger(),
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        backend,
+        swarmBundlePath: bundle,
+      },
+    );
+    const totalMs = Date.now() - started;
+    await backend.close();
+    if (result.state !== 'completed')
+      throw new Error(`run at ${nodes} nodes ${result.state}: ${result.error?.message}`);
+    return { result, totalMs };
+  };
+
+  const where = cluster ? 'SLURM test cluster (network namespaces, SSH through a login node)' : 'local cluster';
+  process.stdout.write(
+    `bench:pipeline on the ${where}; ${bots} bots, ${durationS} s load, baseline ${BASELINE_S} s, ${reps} rep(s)\n\n`,
+  );
+
+  // 1. Phase breakdown at 3 nodes.
+  const phaseMs = new Map<string, number[]>();
+  const overheads = new Map<number, number[]>();
+  const coverage = new Map<number, number[]>();
+  for (const nodes of nodeCounts) {
+    for (let r = 0; r < reps; r++) {
+      process.stderr.write(`run: ${nodes} nodes, rep ${r + 1}\n`);
+      const { result, totalMs } = await run(nodes);
+      (overheads.get(nodes) ?? overheads.set(nodes, []).get(nodes)!).push(totalMs - (durationS + BASELINE_S) * 1000);
+      const worst = Math.min(...result.nodes.map((x) => x.coverage.received / Math.max(1, x.coverage.expected)));
+      (coverage.get(nodes) ?? coverage.set(nodes, []).get(nodes)!).push(worst);
+      if (nodes === nodeCounts[0]) {
+        for (const p of result.phases) {
+          (phaseMs.get(p.name) ?? phaseMs.set(p.name, []).get(p.name)!).push(p.endedAt - p.startedAt);
+        }
+        const teardownish = totalMs - result.phases.reduce((a, p) => a + (p.endedAt - p.startedAt), 0);
+        (phaseMs.get('(teardown)') ?? phaseMs.set('(teardown)', []).get('(teardown)')!).push(teardownish);
+      }
+    }
+  }
+
+  process.stdout.write(`Phase wall time, ${nodeCounts[0]} nodes (median ms)\n`);
+  for (const [name, ms] of phaseMs)
+    process.stdout.write(`  ${name.padEnd(12)} ${String(Math.round(median(ms))).padStart(7)}\n`);
+  process.stdout.write('\nOverhead = total − duration − baseline\n');
+  process.stdout.write('  nodes  overhead s  worst coverage\n');
+  const base = median(overheads.get(nodeCounts[0]!)!);
+  for (const nodes of nodeCounts) {
+    const o = median(overheads.get(nodes)!);
+    process.stdout.write(
+      `  ${String(nodes).padStart(5)}  ${(o / 1000).toFixed(1).padStart(10)}  ${(median(coverage.get(nodes)!) * 100).toFixed(0).padStart(13)} %${nodes === nodeCounts[0] ? '' : `   (${(o / base).toFixed(2)}× of ${nodeCounts[0]} nodes)`}\n`,
+    );
+  }
+  process.stdout.write(`  goal: ≤ 15 s at 3 nodes, ≤ 1.5× that at 16\n\n`);
+
+  // 3. Sampler CPU: the script alone for 20 s; its own plus its children's (date, sleep) CPU time.
+  const sampleS = 20;
+  const child = spawn(samplerArgv(workdir, 1)[0]!, samplerArgv(workdir, 1).slice(1), {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await new Promise((r) => setTimeout(r, sampleS * 1000));
+  const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).slice(
+    (await readFile(`/proc/${child.pid}/stat`, 'utf8')).lastIndexOf(')') + 2,
+  );
+  const f = stat.split(' ').map(Number);
+  const ticks = f[11]! + f[12]! + f[13]! + f[14]!;
+  child.kill('SIGKILL');
+  process.stdout.write(
+    `Sampler CPU per node: ${((ticks / 100 / sampleS) * 100).toFixed(2)} % of one core (1 Hz, ${sampleS} s, own + children)\n`,
+  );
+} finally {
+  await cleanup();
+}
