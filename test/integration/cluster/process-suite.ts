@@ -194,3 +194,14 @@ export function processBehaviour(node: () => NodeConnection): void {
     await n.exec(['rm', '-rf', path.split('/a/')[0] as string]);
   });
 }
+
+/** The error `promise` rejects with; fails the test if it resolves. */
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`);
+  }
+  throw new Error('expected a failure, but it succeeded');
+}

@@ -9,6 +9,7 @@ import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/log.js';
 import { clusterSupport, startTestCluster, type TestCluster } from '../../support/cluster/test-cluster.js';
 import { testClusterIdentity } from './identity.js';
+import { failureOf } from './process-suite.js';
 
 const support = clusterSupport();
 const workdir = `/tmp/lb-slurm-test-${randomUUID().slice(0, 8)}`;
@@ -168,9 +169,9 @@ describe.skipIf(!support.ok)(
       const blocker = await blockAllNodes();
       try {
         const slurm = backend({ SLURM_QUEUE_TIMEOUT_S: '10' });
-        const error = await slurm
-          .reserve({ runId: 'run-slow', nodes: 2, timeLimitMinutes: 5 }, new AbortController().signal, () => {})
-          .catch((e: unknown) => e as Error);
+        const error = await failureOf(
+          slurm.reserve({ runId: 'run-slow', nodes: 2, timeLimitMinutes: 5 }, new AbortController().signal, () => {}),
+        );
         expect(error).toBeInstanceOf(ReservationError);
         expect(error.message).toMatch(
           /SLURM job \d+ for 2 nodes still PENDING \(\w+\) after [\d.]+ s; gave up \(SLURM_QUEUE_TIMEOUT_S=10\)/,
@@ -184,9 +185,9 @@ describe.skipIf(!support.ok)(
     it('passes settings to sbatch as literal text', async () => {
       const marker = `/tmp/lb-slurm-pwned-${randomUUID()}`;
       const slurm = backend({ SLURM_PARTITION: `$(touch ${marker})` });
-      const error = await slurm
-        .reserve({ runId: 'run-meta', nodes: 1, timeLimitMinutes: 5 }, new AbortController().signal, () => {})
-        .catch((e: unknown) => e as Error);
+      const error = await failureOf(
+        slurm.reserve({ runId: 'run-meta', nodes: 1, timeLimitMinutes: 5 }, new AbortController().signal, () => {}),
+      );
       expect(error).toBeInstanceOf(ReservationError);
       expect(error.message).toMatch(/SLURM refused 1 nodes/);
       expect(error.message).toContain('partition');
@@ -195,9 +196,9 @@ describe.skipIf(!support.ok)(
     });
 
     it('refuses more nodes than the cluster has, naming the problem', async () => {
-      const error = await backend()
-        .reserve({ runId: 'run-big', nodes: 5, timeLimitMinutes: 5 }, new AbortController().signal, () => {})
-        .catch((e: unknown) => e as Error);
+      const error = await failureOf(
+        backend().reserve({ runId: 'run-big', nodes: 5, timeLimitMinutes: 5 }, new AbortController().signal, () => {}),
+      );
       expect(error).toBeInstanceOf(ReservationError);
       // Depending on EnforcePartLimits, sbatch refuses at once or the job pends with PartitionNodeLimit.
       expect(error.message).toMatch(

@@ -21,7 +21,7 @@ import {
 } from '../../../src/cluster/ssh.js';
 import { clusterSupport, startTestCluster, type TestCluster } from '../../support/cluster/test-cluster.js';
 import { testClusterIdentity } from './identity.js';
-import { processBehaviour } from './process-suite.js';
+import { failureOf, processBehaviour } from './process-suite.js';
 
 const support = clusterSupport({ slurm: false });
 const workdir = `/tmp/lb-ssh-test-${randomUUID().slice(0, 8)}`;
@@ -108,7 +108,7 @@ describe.skipIf(!support.ok)(
       writeFileSync(path, lines.filter((l) => !l.includes(node2.hostPublicKey.split(' ')[1] as string)).join('\n'));
       const c = new SshConnector({ ...options, knownHosts: await KnownHosts.load(path) });
       extra.push(c);
-      const error = await c.connect(endpoint('node2')).catch((e: unknown) => e as Error);
+      const error = await failureOf(c.connect(endpoint('node2')));
       expect(error).toBeInstanceOf(HostKeyUnknownError);
       expect(error.message).toContain('node2');
       expect(error.message).toContain(fingerprint(blobOf(node2.hostPublicKey)));
@@ -122,7 +122,7 @@ describe.skipIf(!support.ok)(
       writeFileSync(path, text);
       const c = new SshConnector({ ...options, knownHosts: await KnownHosts.load(path) });
       extra.push(c);
-      const error = await c.connect(endpoint('node2')).catch((e: unknown) => e as Error);
+      const error = await failureOf(c.connect(endpoint('node2')));
       expect(error).toBeInstanceOf(HostKeyMismatchError);
       expect(error.message).toContain('node2');
       expect(error.message).toContain(fingerprint(blobOf(node2.hostPublicKey)));
@@ -134,7 +134,7 @@ describe.skipIf(!support.ok)(
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
       const c = new SshConnector({ ...options, login: undefined, privateKey: readFileSync(keyPath) });
       extra.push(c);
-      const error = await c.connect(endpoint('node2')).catch((e: unknown) => e as Error);
+      const error = await failureOf(c.connect(endpoint('node2')));
       expect(error).toBeInstanceOf(SshAuthError);
       expect(error.message).toContain('node2');
       expect(error.message).toContain(cluster.user);
@@ -143,7 +143,7 @@ describe.skipIf(!support.ok)(
     it('reports a node whose sshd is down as a connect error naming that node', async () => {
       await cluster.stopSshd('node3');
       try {
-        const error = await connector.connect(endpoint('node3')).catch((e: unknown) => e as Error);
+        const error = await failureOf(connector.connect(endpoint('node3')));
         expect(error).toBeInstanceOf(SshConnectError);
         expect(error.message.startsWith(`node3 (${cluster.hosts[2]?.address}): `)).toBe(true);
       } finally {
