@@ -66,6 +66,8 @@ export class Bot implements BotBody {
   mainInventory: (string | null)[] | undefined;
   itemTypes: Map<string, number> | undefined;
   posUpdates = 0;
+  /** MOVE_PLAYER received while in game (anticheat resets, teleports). */
+  corrections = 0;
   edits = 0;
   readonly connection: Connection;
   private socket: Socket | null = null;
@@ -317,7 +319,10 @@ export class Bot implements BotBody {
         this.position.y = m.y;
         this.position.z = m.z;
         if (this.state === 'loading') return this.onJoined(now);
-        if (this.state === 'joined') this.behaviour.corrected(this, now);
+        if (this.state === 'joined') {
+          this.corrections += 1;
+          this.behaviour.corrected(this, now);
+        }
         return;
       case 'blockdata':
         if (this.options.ackBlocks) this.pendingBlocks.push(m.pos);

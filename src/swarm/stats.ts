@@ -36,6 +36,8 @@ export const swarmStatsLineSchema = z.object({
   rttP95Ms: z.number().nullable(),
   /** PLAYERPOS messages sent in the interval. */
   posUpdates: z.number().int(),
+  /** Server position corrections (MOVE_PLAYER) adopted in the interval. */
+  posCorrections: z.number().int(),
   /** Placements and digs requested in the interval (build behaviour). */
   mapEdits: z.number().int(),
   /** Present (true) only on the last line. */

@@ -57,6 +57,7 @@ interface Totals {
   resends: number;
   decodeErrors: number;
   posUpdates: number;
+  posCorrections: number;
   mapEdits: number;
 }
 
@@ -94,6 +95,7 @@ export class Swarm {
     resends: 0,
     decodeErrors: 0,
     posUpdates: 0,
+    posCorrections: 0,
     mapEdits: 0,
   };
   private lastStatsAt = 0;
@@ -201,6 +203,7 @@ export class Swarm {
       resends: 0,
       decodeErrors: 0,
       posUpdates: 0,
+      posCorrections: 0,
       mapEdits: 0,
     };
     for (const b of this.bots) {
@@ -212,6 +215,7 @@ export class Swarm {
       t.resends += c.resends;
       t.decodeErrors += c.decodeErrors;
       t.posUpdates += b.posUpdates;
+      t.posCorrections += b.corrections;
       t.mapEdits += b.edits;
     }
     const d = (k: keyof Totals): number => t[k] - this.last[k];
@@ -236,6 +240,7 @@ export class Swarm {
       rttP50Ms: roundOrNull(percentile(this.rtts, 50)),
       rttP95Ms: roundOrNull(percentile(this.rtts, 95)),
       posUpdates: d('posUpdates'),
+      posCorrections: d('posCorrections'),
       mapEdits: d('mapEdits'),
     };
     this.last = t;
@@ -266,9 +271,9 @@ export class Swarm {
     );
   }
 
-  /** True when no bot ever joined and every one failed. */
+  /** True when every bot ended failed (never joined, or lost its server), none left cleanly. */
   everyBotFailed(): boolean {
-    return this.bots.length > 0 && this.everJoined === 0 && this.bots.every((b) => b.state === 'failed');
+    return this.bots.length > 0 && this.bots.every((b) => b.state === 'failed');
   }
 }
 

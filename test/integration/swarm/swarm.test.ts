@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwarmStatsLine } from '../../../src/swarm/stats.js';
+import { Swarm } from '../../../src/swarm/swarm.js';
 import { countLines, freeUdpPort, LUANTI_SERVER_BIN, startTestServer, type TestServer } from './luanti-test-server.js';
 import { spawnSwarm, waitFor, type SwarmProcess } from './swarm-process.js';
 
@@ -202,6 +203,20 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     expect(await waitFor(() => countLines(server.log(), /: gate\d+ leaves game/) === 2, 10_000)).toBe(true);
   });
 
+  it('a walker faster than the anticheat allows is reset by the server and adopts the correction', async () => {
+    // Only the Swarm class allows this speed; the CLI refuses more than 4 nodes/s.
+    const swarm = new Swarm({ host: '127.0.0.1', port: server.port, bots: 1, prefix: 'speeder', walkSpeed: 15 });
+    swarm.start();
+    try {
+      expect(await waitFor(() => /speeder1 moved too fast/.test(server.log()), 60_000)).toBe(true);
+      expect(await waitFor(() => swarm.bots[0]!.corrections > 0, 10_000)).toBe(true);
+      expect(swarm.bots[0]!.state).toBe('joined');
+    } finally {
+      await swarm.stop();
+    }
+    expect(swarm.bots[0]!.state).toBe('left');
+  });
+
   it('no server: every bot fails "no response from server" and the bundle exits non-zero with a summary', async () => {
     execFileSync(process.execPath, ['scripts/bundle-swarm.mjs'], { cwd: ROOT });
     expect(
@@ -264,5 +279,29 @@ describe.skipIf(!haveServer)('swarm against a full server (max_users = 5)', () =
     expect(fin?.everJoined).toBe(5);
     expect(p.stderr()).toMatch(/5\/8 bots joined; failed: 3 server full/);
     expect(countLines(server.log(), /tried to join from .* but there are already max_users=5 players/)).toBe(3);
+  });
+
+  it('the server shutting down: every bot fails "server shut down" and the swarm exits non-zero by itself', async () => {
+    const p = spawnSwarm([
+      '--server',
+      `127.0.0.1:${server.port}`,
+      '--bots',
+      '2',
+      '--prefix',
+      'late',
+      '--behaviour',
+      'idle',
+      '--duration',
+      '0',
+    ]);
+    procs.push(p);
+    expect(await waitFor(() => countLines(server.log(), /: late\d+ \[127\.0\.0\.1\] joins game/) === 2, 30_000)).toBe(
+      true,
+    );
+    await server.stop();
+    const res = await p.exited;
+    expect(res.code).toBe(1);
+    expect(finalLine(p)?.failedByReason).toEqual({ 'server-shutdown': 2 });
+    expect(p.stderr()).toMatch(/2\/2 bots joined; failed: 2 server shut down/);
   });
 });
