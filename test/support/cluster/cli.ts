@@ -46,6 +46,9 @@ function buildProgram(): Command {
     .option('--octet <x>', 'addresses are 10.X.k.2', wholeNumber, 213)
     .option('--no-slurm', 'only namespaces and sshd')
     .action(async (opts: { hosts: number; id: string; octet: number; slurm: boolean }) => {
+      const earlier = readState(opts.id);
+      if (earlier)
+        process.stderr.write(`replacing the earlier test cluster '${opts.id}' (${earlier.dir ?? 'no dir'})\n`);
       const cluster = await startTestCluster({ hosts: opts.hosts, id: opts.id, octet: opts.octet, slurm: opts.slurm });
       process.stdout.write(describeCluster(cluster));
     });

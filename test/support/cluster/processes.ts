@@ -56,6 +56,20 @@ export function isAlive(pid: number): boolean {
   return state !== null && state !== 'Z';
 }
 
+/** Base name of the executable of a process (`sshd`, `slurmd`, …), or null when it is gone or unreadable. */
+export function exeName(pid: number): string | null {
+  try {
+    return (
+      readlinkSync(`/proc/${pid}/exe`)
+        .split('/')
+        .pop()
+        ?.replace(/ \(deleted\)$/, '') ?? null
+    );
+  } catch {
+    return null;
+  }
+}
+
 /** Inode of a named network namespace (/run/netns/NAME), or null when it does not exist. */
 export function netnsInode(namespace: string): number | null {
   try {

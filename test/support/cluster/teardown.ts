@@ -8,7 +8,7 @@ import {
   listVeths,
   vethOfNamespace,
 } from './network.js';
-import { killAndWait, listProcesses, netnsInode, withDescendants } from './processes.js';
+import { exeName, killAndWait, listProcesses, netnsInode, withDescendants } from './processes.js';
 import { runCommand, TestClusterError } from './run-command.js';
 import { FIXTURE_BASE, fixtureDirPrefix, readState, removeState, stateFilePath } from './state-file.js';
 
@@ -17,10 +17,14 @@ export interface TeardownTarget {
   id: string;
   /**
    * Processes whose command line contains one of these strings are the cluster's: every daemon gets
-   * paths in the fixture dir on its command line. This also covers recorded pids, and never
-   * hits a pid that was reused by an unrelated process.
+   * paths in the fixture dir on its command line.
    */
   markers: readonly string[];
+  /**
+   * Recorded daemons (label starts with the program name). Killed when that program still
+   * runs under the pid, so a pid reused by an unrelated process is spared.
+   */
+  pids?: readonly { pid: number; label: string }[];
   namespaces: readonly string[];
   /** Directories to remove (fixture dirs, /etc/netns/<ns>). */
   dirs: readonly string[];
@@ -51,6 +55,9 @@ export async function teardown(target: TeardownTarget): Promise<string[]> {
           target.markers.some((marker) => marker !== '' && p.cmdline.includes(marker)),
       )
       .map((p) => p.pid);
+    for (const { pid, label } of target.pids ?? []) {
+      if (exeName(pid) === label.split(' ')[0]) matched.push(pid);
+    }
     const alive = await killAndWait(withDescendants(processes, matched));
     if (alive.length > 0) throw new Error(`pids ${alive.join(', ')} survived SIGKILL`);
   });
@@ -107,6 +114,7 @@ export async function cleanupLeftovers(id = 'lbt'): Promise<void> {
   const failures = await teardown({
     id,
     markers: state?.dir ? [prefix, state.dir] : [prefix],
+    pids: state?.pids ?? [],
     namespaces: [...namespaces],
     dirs: [...dirs],
   });

@@ -244,6 +244,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       const failures = await teardown({
         id,
         markers: [dir],
+        pids: stillOurs ? state.pids : [],
         namespaces: stillOurs ? state.namespaces : [],
         dirs: stillOurs ? [dir, ...state.etcDirs] : [dir],
       });
@@ -291,6 +292,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     const failures = await teardown({
       id,
       markers: [state.dir ?? fixtureDirPrefix(id)],
+      pids: state.pids,
       namespaces: state.namespaces,
       dirs: [...(state.dir ? [state.dir] : []), ...state.etcDirs],
     });
