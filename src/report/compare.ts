@@ -86,6 +86,7 @@ export function comparabilityWarnings(a: RunResult, b: RunResult): string[] {
   for (const k of keys) if (a.spec[k] !== b.spec[k]) diffs.push(`${k} ${a.spec[k]} → ${b.spec[k]}`);
   if (JSON.stringify(a.spec.serverSettings) !== JSON.stringify(b.spec.serverSettings)) diffs.push('server settings');
   if (JSON.stringify(a.spec.botRuntime) !== JSON.stringify(b.spec.botRuntime)) diffs.push('bot runtime');
+  if (a.manifest.cluster !== b.manifest.cluster) diffs.push(`cluster ${a.manifest.cluster} → ${b.manifest.cluster}`);
   if (a.manifest.luantiVersion !== b.manifest.luantiVersion) {
     diffs.push(`Luanti ${a.manifest.luantiVersion ?? '?'} → ${b.manifest.luantiVersion ?? '?'}`);
   }
@@ -206,9 +207,15 @@ function overlayPanel(
           min: xMin,
           max: xMax,
           title: { display: true, text: 'seconds since load start', font },
-          ticks: { font },
+          ticks: { font, maxTicksLimit: 8 },
         },
-        y: { type: 'linear', min: 0, max: niceMax(max), title: { display: true, text: yTitle, font }, ticks: { font } },
+        y: {
+          type: 'linear',
+          min: 0,
+          max: niceMax(max),
+          title: { display: true, text: yTitle, font },
+          ticks: { font, maxTicksLimit: 8 },
+        },
       },
     },
   };

@@ -1,5 +1,6 @@
 import type { NodeResult, RunResult } from '../jobs/benchmark/run-result.js';
 import { chartTitle, formatDuration } from './chart-configs.js';
+import { runFigures } from './figures.js';
 import { alignTable, gib, ms, pct, rate } from './format.js';
 
 /**
@@ -54,6 +55,8 @@ export interface RunSummary {
     joined: number;
     /** Share of one core per bot, from swarm process accounting (null when unknown). */
     cpuPerBot: number | null;
+    /** Cores used by the run's processes on all nodes (server included) per joined bot. */
+    coresPerBotAllNodes: number | null;
     rttP95Ms: number | null;
   };
   verdict: Verdict;
@@ -115,6 +118,7 @@ export function buildSummary(result: RunResult): RunSummary {
       requested: result.swarm.requested,
       joined: result.swarm.joined,
       cpuPerBot: result.swarm.cpuMsPerBotSecond === null ? null : result.swarm.cpuMsPerBotSecond / 1000,
+      coresPerBotAllNodes: runFigures(result).coresPerBot,
       rttP95Ms: result.swarm.rttP95Ms,
     },
     verdict: verdict(result),
@@ -238,7 +242,9 @@ export function stepLine(summary: RunSummary): string {
 /** Bots line: joined/requested, CPU per bot, round-trip time. */
 export function botsLine(summary: RunSummary): string {
   const b = summary.bots;
-  const cpu = b.cpuPerBot === null ? 'CPU per bot unknown' : `${pct(b.cpuPerBot, 2)} of a core per bot`;
+  const swarm = b.cpuPerBot === null ? null : `${pct(b.cpuPerBot, 2)} of a core per bot (swarm)`;
+  const all = b.coresPerBotAllNodes === null ? null : `${pct(b.coresPerBotAllNodes, 2)} with the server (all nodes)`;
+  const cpu = [swarm, all].filter((x) => x !== null).join(', ') || 'CPU per bot unknown';
   const rtt = b.rttP95Ms === null ? '' : ` · RTT p95 ${ms(b.rttP95Ms)}`;
   return `bots ${b.joined}/${b.requested} joined · ${cpu}${rtt}`;
 }

@@ -145,13 +145,19 @@ function scalingPanel(title: string, yTitle: string, key: SweepKey, datasets: Pa
         legend: { display: false },
       },
       scales: {
-        x: { type: 'linear', min: 0, max: niceMax(xMax), title: { display: true, text: key, font }, ticks: { font } },
+        x: {
+          type: 'linear',
+          min: 0,
+          max: niceMax(xMax),
+          title: { display: true, text: key, font },
+          ticks: { font, maxTicksLimit: 8 },
+        },
         y: {
           type: 'linear',
           min: 0,
           max: niceMax(yMax),
           title: { display: true, text: yTitle, font },
-          ticks: { font },
+          ticks: { font, maxTicksLimit: 8 },
         },
       },
     },
@@ -189,6 +195,10 @@ function sweepChart(key: SweepKey, rows: SweepRow[], warnings: string[]): ChartS
         series('cpu per bot', '#333333', rows, (f) => (f.coresPerBot === null ? null : f.coresPerBot * 100)),
       ]),
       scalingPanel('Server step p95', 'ms', key, [series('step p95', SERVER_COLOUR, rows, (f) => f.stepP95Ms)]),
+      scalingPanel('Bots joined', 'bots', key, [
+        series('joined', '#333333', rows, (f) => f.botsJoined),
+        { ...series('requested', '#999999', rows, (f) => f.botsRequested), borderDash: [6, 4], pointRadius: 3 },
+      ]),
       scalingPanel('Node CPU above idle', '% of the node', key, [
         series('server', SERVER_COLOUR, rows, (f) =>
           f.serverCpuAboveMean === null ? null : f.serverCpuAboveMean * 100,

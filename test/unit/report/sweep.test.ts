@@ -35,8 +35,8 @@ describe('buildSweep', () => {
       expect(row.figures.coresPerBot).toBeCloseTo(cores / row.value, 10);
     }
     expect(report.warnings).toEqual([]);
-    expect(report.chart.panels).toHaveLength(3);
-    const serverCpu = report.chart.panels[2]?.data.datasets[0]?.data.map((p) => p.x);
+    expect(report.chart.panels).toHaveLength(4);
+    const serverCpu = report.chart.panels[3]?.data.datasets[0]?.data.map((p) => p.x);
     expect(serverCpu).toEqual([3, 5, 20, 100]);
     const table = formatSweepTable(report);
     expect(table.split('\n')).toHaveLength(5);
