@@ -20,17 +20,22 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-async function timeRender(result: RunResult): Promise<{ median: number; all: number[]; png: Buffer }> {
+async function timeRender(result: RunResult): Promise<{ median: number; all: number[]; cpu: number; png: Buffer }> {
   const all: number[] = [];
+  const cpus: number[] = [];
   let png: Buffer = Buffer.alloc(0);
   // One warm-up: font registration and chart.js setup happen once per process.
   await renderRunChart(result);
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     png = await renderRunChart(result);
     all.push(performance.now() - t0);
+    // CPU time of all threads (PNG encoding runs off the main thread): steadier than wall time on a busy machine.
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
-  return { median: median(all), all, png };
+  return { median: median(all), all, cpu: median(cpus), png };
 }
 
 const cases: [string, RunResult][] = [
@@ -39,15 +44,19 @@ const cases: [string, RunResult][] = [
 ];
 
 const target = parseQuickChartUrl('http://127.0.0.1:3400');
-console.log(`render benchmark (local renderer, 1600×1200, median of ${RUNS} after one warm-up)`);
+const [load1] = (await import('node:os')).loadavg();
+console.log(
+  `render benchmark (local renderer, 1600×1200, median of ${RUNS} after one warm-up; load average ${load1?.toFixed(1)})`,
+);
 for (const [name, result] of cases) {
-  const { median: m, all, png } = await timeRender(result);
+  const { median: m, all, cpu, png } = await timeRender(result);
   const set = buildChartSet(result);
   const bodies = set.panels.map((p) => requestBodySize(target, fitBody(target, p, 800, 530), 800, 530));
   const stored = encodeStoredResult(result).length;
   const raw = Buffer.byteLength(JSON.stringify(result));
   console.log(
-    `${name.padEnd(26)} render ${m.toFixed(0).padStart(5)} ms  (runs: ${all.map((x) => x.toFixed(0)).join(', ')})  ` +
+    `${name.padEnd(26)} render ${m.toFixed(0).padStart(5)} ms wall, ${cpu.toFixed(0)} ms CPU  ` +
+      `(runs: ${all.map((x) => x.toFixed(0)).join(', ')})  ` +
       `png ${(png.length / 1024).toFixed(0)} KiB  ` +
       `quickchart bodies ${bodies.map((b) => (b / 1024).toFixed(0)).join('/')} KiB  ` +
       `stored ${(stored / 1024).toFixed(1)} KiB (raw result ${(raw / 1024).toFixed(0)} KiB)`,
