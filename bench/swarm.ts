@@ -38,6 +38,7 @@ interface Row {
   rssPerBotKb: number;
   pktInPerS: number;
   pktOutPerS: number;
+  blocksPerS: number;
   rttP50: number | null;
   rttP95: number | null;
 }
@@ -85,7 +86,7 @@ async function run(bots: number): Promise<Row> {
     const elapsedS = (performance.now() - t0) / 1000;
     const rss = rssBytes(pid);
     const window = lines.slice(from);
-    const sum = (k: 'rxPackets' | 'txPackets'): number => window.reduce((n, l) => n + l[k], 0);
+    const sum = (k: 'rxPackets' | 'txPackets' | 'blocks'): number => window.reduce((n, l) => n + l[k], 0);
     const spanS = window.reduce((n, l) => n + l.intervalMs, 0) / 1000 || elapsedS;
     const joined = lines.at(-1)?.joined ?? 0;
     const median = (k: 'rttP50Ms' | 'rttP95Ms'): number | null => {
@@ -104,6 +105,7 @@ async function run(bots: number): Promise<Row> {
       rssPerBotKb: rss / 1024 / bots,
       pktInPerS: sum('rxPackets') / spanS,
       pktOutPerS: sum('txPackets') / spanS,
+      blocksPerS: sum('blocks') / spanS,
       rttP50: median('rttP50Ms'),
       rttP95: median('rttP95Ms'),
     };
@@ -135,12 +137,12 @@ for (const n of SIZES) rows.push(await run(n));
 const f = (v: number | null, d = 2): string => (v === null ? '-' : v.toFixed(d));
 process.stdout.write(
   `\nwalking bots, ${WINDOW_S} s window after all joined (goal ≤ 1 core-ms per player-second)\n` +
-    'bots  joined  swarm core-ms/player-s  server cores  swarm RSS MB  RSS/bot KB  pkt in/s  pkt out/s  RTT p50/p95 ms\n' +
+    'bots  joined  swarm core-ms/player-s  server cores  swarm RSS MB  RSS/bot KB  pkt in/s  pkt out/s  blocks/s  RTT p50/p95 ms\n' +
     rows
       .map(
         (r) =>
           `${String(r.bots).padEnd(6)}${String(r.joined).padEnd(8)}${f(r.cpuMsPerPlayerS, 3).padEnd(24)}${f(r.serverCpuCores).padEnd(14)}` +
-          `${f(r.rssMb, 1).padEnd(14)}${f(r.rssPerBotKb, 0).padEnd(12)}${f(r.pktInPerS, 0).padEnd(10)}${f(r.pktOutPerS, 0).padEnd(11)}${f(r.rttP50, 1)}/${f(r.rttP95, 1)}`,
+          `${f(r.rssMb, 1).padEnd(14)}${f(r.rssPerBotKb, 0).padEnd(12)}${f(r.pktInPerS, 0).padEnd(10)}${f(r.pktOutPerS, 0).padEnd(11)}${f(r.blocksPerS, 0).padEnd(10)}${f(r.rttP50, 1)}/${f(r.rttP95, 1)}`,
       )
       .join('\n') +
     `\nloadavg after: ${readFileSync('/proc/loadavg', 'utf8').trim()}\n`,

@@ -68,6 +68,8 @@ export class Bot implements BotBody {
   posUpdates = 0;
   /** MOVE_PLAYER received while in game (anticheat resets, teleports). */
   corrections = 0;
+  /** BLOCKDATA messages received (each acknowledged with GOTBLOCKS unless `ackBlocks` is off). */
+  blocks = 0;
   edits = 0;
   readonly connection: Connection;
   private socket: Socket | null = null;
@@ -325,6 +327,7 @@ export class Bot implements BotBody {
         }
         return;
       case 'blockdata':
+        this.blocks += 1;
         if (this.options.ackBlocks) this.pendingBlocks.push(m.pos);
         return;
       case 'deathscreen':

@@ -38,6 +38,8 @@ export const swarmStatsLineSchema = z.object({
   posUpdates: z.number().int(),
   /** Server position corrections (MOVE_PLAYER) adopted in the interval. */
   posCorrections: z.number().int(),
+  /** Map blocks received (and acknowledged) in the interval: the map work the bots cause. */
+  blocks: z.number().int(),
   /** Placements and digs requested in the interval (build behaviour). */
   mapEdits: z.number().int(),
   /** Present (true) only on the last line. */

@@ -58,7 +58,23 @@ interface Totals {
   decodeErrors: number;
   posUpdates: number;
   posCorrections: number;
+  blocks: number;
   mapEdits: number;
+}
+
+function emptyTotals(): Totals {
+  return {
+    rxPackets: 0,
+    txPackets: 0,
+    rxBytes: 0,
+    txBytes: 0,
+    resends: 0,
+    decodeErrors: 0,
+    posUpdates: 0,
+    posCorrections: 0,
+    blocks: 0,
+    mapEdits: 0,
+  };
 }
 
 function behaviourFor(kind: SwarmBehaviour, o: SwarmOptions): Behaviour {
@@ -87,17 +103,7 @@ export class Swarm {
   private everJoined = 0;
   private rtts: number[] = [];
   private rttSeen = 0;
-  private last: Totals = {
-    rxPackets: 0,
-    txPackets: 0,
-    rxBytes: 0,
-    txBytes: 0,
-    resends: 0,
-    decodeErrors: 0,
-    posUpdates: 0,
-    posCorrections: 0,
-    mapEdits: 0,
-  };
+  private last: Totals = emptyTotals();
   private lastStatsAt = 0;
   private idleResolve: (() => void) | null = null;
   private stopping = false;
@@ -195,17 +201,7 @@ export class Swarm {
 
   /** The stats line for the interval since the previous call. */
   statsLine(now = Date.now()): SwarmStatsLine {
-    const t: Totals = {
-      rxPackets: 0,
-      txPackets: 0,
-      rxBytes: 0,
-      txBytes: 0,
-      resends: 0,
-      decodeErrors: 0,
-      posUpdates: 0,
-      posCorrections: 0,
-      mapEdits: 0,
-    };
+    const t = emptyTotals();
     for (const b of this.bots) {
       const c = b.connection.counters;
       t.rxPackets += c.rxPackets;
@@ -216,6 +212,7 @@ export class Swarm {
       t.decodeErrors += c.decodeErrors;
       t.posUpdates += b.posUpdates;
       t.posCorrections += b.corrections;
+      t.blocks += b.blocks;
       t.mapEdits += b.edits;
     }
     const d = (k: keyof Totals): number => t[k] - this.last[k];
@@ -241,6 +238,7 @@ export class Swarm {
       rttP95Ms: roundOrNull(percentile(this.rtts, 95)),
       posUpdates: d('posUpdates'),
       posCorrections: d('posCorrections'),
+      blocks: d('blocks'),
       mapEdits: d('mapEdits'),
     };
     this.last = t;

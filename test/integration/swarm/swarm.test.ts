@@ -103,6 +103,8 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     const live = walkers.lines.filter((l): l is SwarmStatsLine => l.kind === 'stats' && !l.final).at(-1);
     expect(live?.joined).toBe(50);
     expect(live?.posUpdates).toBeGreaterThan(0);
+    // Map blocks keep arriving because they are acknowledged (GOTBLOCKS) while walkers move.
+    expect(walkers.lines.reduce((n, l) => n + (l.kind === 'stats' ? l.blocks : 0), 0)).toBeGreaterThan(50 * 40);
     expect(live?.rttP50Ms).not.toBeNull();
 
     walkers.proc.kill('SIGTERM');
