@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { Redis } from 'ioredis';
+import type { ClusterBackend } from '../cluster/backend.js';
+import { createBackend } from '../cluster/create-backend.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { runBenchmark } from '../jobs/benchmark/pipeline.js';
@@ -124,13 +127,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const onTerm = (): void => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  // Static hosts are locked in Redis so a CLI run and the bot's worker never share a host.
+  const redis =
+    config.CLUSTER === 'static' ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+  let backend: ClusterBackend | undefined;
   try {
+    backend = redis ? createBackend(config, { logger, redis }) : undefined;
     process.stderr.write(
       `run ${runId}: ${spec.nodes} nodes, ${spec.bots} bots, ${spec.durationS} s on ${config.CLUSTER}\n`,
     );
     const result = await runBenchmark(
       { runId, spec },
-      { config, logger, signal: controller.signal, onProgress: view.sink },
+      { config, logger, signal: controller.signal, onProgress: view.sink, backend },
     );
     view.finish();
     await mkdir(outDir, { recursive: true });
@@ -148,6 +156,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     if (result.state === 'cancelled') return exitSignal === 'SIGTERM' ? 143 : 130;
     return result.state === 'completed' ? 0 : 1;
   } finally {
+    await backend?.close().catch(() => undefined);
+    redis?.disconnect();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }

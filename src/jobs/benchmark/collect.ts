@@ -275,12 +275,12 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
   const explained = Object.values(failedByReason).reduce((a, b) => a + b, 0);
   if (failed > explained) failedByReason.unknown = (failedByReason.unknown ?? 0) + failed - explained;
 
-  // Per-bot generator cost from process accounting: only bot-only nodes, where cpuProc is the swarm alone.
-  const pureBotNodes = botNodes.filter((n) => n.role === 'bots' && n.bots > 0);
+  // Per-bot generator cost from process accounting of the swarm groups alone (so server+bots nodes count too).
   let cpuMsPerBotSecond: number | null = null;
-  if (load && pureBotNodes.length > 0) {
-    const cores = pureBotNodes.map((n) => mean(n.samples.filter((s) => within(s.t, load)).map((s) => s.cpuProc)));
-    const bots = pureBotNodes.reduce((a, n) => a + n.bots, 0);
+  const hosting = botNodes.filter((n) => n.bots > 0 && n.swarmCores.length > 0);
+  if (load && hosting.length > 0) {
+    const cores = hosting.map((n) => mean(n.swarmCores.filter((s) => within(s.t, load)).map((s) => s.cores)));
+    const bots = hosting.reduce((a, n) => a + n.bots, 0);
     cpuMsPerBotSecond = (cores.reduce((a, b) => a + b, 0) * 1000) / bots;
   }
   return {

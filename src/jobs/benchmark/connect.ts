@@ -29,6 +29,7 @@ export async function connect(ctx: RunContext): Promise<void> {
       conn,
       facts: null,
       samples: [],
+      swarmCores: [],
       samplerNoise: [],
       sampler: null,
       samplerStartedAt: null,

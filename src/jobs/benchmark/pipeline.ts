@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ClusterBackend } from '../../cluster/backend.js';
 import { createBackend } from '../../cluster/create-backend.js';
 import type { Config } from '../../config.js';
@@ -57,6 +58,8 @@ const PHASES: [PhaseName, Phase][] = [
  * and whatever partial data exists. Teardown always runs and is listed in `teardown`.
  */
 export async function runBenchmark(input: BenchmarkInput, deps: BenchmarkDeps): Promise<RunResult> {
+  // Every node's commands listen on the one run signal; 16 nodes exceed Node's default of 10 listeners.
+  setMaxListeners(Math.max(50, deps.config.BENCH_MAX_NODES * 8), deps.signal);
   const ownBackend = deps.backend === undefined;
   let backend: ClusterBackend;
   try {

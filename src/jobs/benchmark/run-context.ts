@@ -28,6 +28,8 @@ export interface NodeState {
   conn: NodeConnection;
   facts: NodeFacts | null;
   samples: Sample[];
+  /** Cores used by this node's swarm process group, per sample (process accounting by label). */
+  swarmCores: { t: number; cores: number }[];
   /** Sampler output lines that were not samples (its errors), last few kept. */
   samplerNoise: string[];
   sampler: RemoteProcess | null;

@@ -87,8 +87,9 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
   };
   const feed = createSamplerFeed(
     {
-      sample: (s) => {
+      sample: (s, byLabel) => {
         node.samples.push(s);
+        if (byLabel.swarm !== undefined) node.swarmCores.push({ t: s.t, cores: byLabel.swarm });
       },
       facts: (f) => {
         node.facts = f;

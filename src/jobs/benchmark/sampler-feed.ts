@@ -13,7 +13,8 @@ export interface SamplerFeed {
 }
 
 export interface SamplerFeedSinks {
-  sample(sample: Sample): void;
+  /** `byLabel`: cores used per pid-file label (`server`, `swarm`) over the same interval. */
+  sample(sample: Sample, byLabel: Record<string, number>): void;
   facts(facts: NodeFacts): void;
   probe(line: string): void;
   /** A line that is not sampler output: the sampler's (or its shell's) error text. */
@@ -40,7 +41,9 @@ export function createSamplerFeed(sinks: SamplerFeedSinks, options: { clockOffse
         sinks.facts({ ...pendingFacts, memTotal: sample.memTotal });
         pendingFacts = null;
       }
-      sinks.sample(sample);
+      const byLabel: Record<string, number> = {};
+      for (const [label, usage] of Object.entries(stream.lastByLabel)) byLabel[label] = usage.cores;
+      sinks.sample(sample, byLabel);
     },
   };
 }

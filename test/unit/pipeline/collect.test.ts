@@ -45,6 +45,8 @@ function node(index: number, role: NodeState['role'], bots: number, samples: Sam
     conn: noConn,
     facts: null,
     samples,
+    // The swarm group uses half of the run's processes' CPU on a bot node.
+    swarmCores: role === 'server' ? [] : samples.map((x) => ({ t: x.t, cores: x.cpuProc / 2 })),
     samplerNoise: [],
     sampler: null,
     samplerStartedAt: T0,
@@ -138,7 +140,7 @@ describe('collect', () => {
     expect(result.server.step).toMatchObject({ p50Ms: 90, p95Ms: 200, maxMs: 200, steps: 100 });
     expect(result.server.step!.overBudgetShare).toBeCloseTo(0.1, 5);
     expect(result.swarm).toMatchObject({ requested: 20, joined: 18, failedByReason: { access_denied: 1, unknown: 1 } });
-    expect(result.swarm.cpuMsPerBotSecond).toBeCloseTo(((0.6 + 1.9) * 1000) / 20, 0);
+    expect(result.swarm.cpuMsPerBotSecond).toBeCloseTo(((0.3 + 0.95) * 1000) / 20, 0);
     expect(result.manifest.luantiVersion).toBe('Minetest 5.6.1 (Linux)');
 
     const codes = result.warnings.map((w) => `${w.code}:${w.node ?? ''}`);

@@ -24,10 +24,14 @@ function frame(tS: number, busy: number, idle: number, rx: number, tx: number, p
 describe('sampler feed', () => {
   it('turns frames into rate samples: node CPU share, process cores, memory, non-loopback network', () => {
     const samples: Sample[] = [];
+    const labels: Record<string, number>[] = [];
     let facts: NodeFacts | null = null;
     const noise: string[] = [];
     const feed = createSamplerFeed({
-      sample: (s) => samples.push(s),
+      sample: (s, byLabel) => {
+        samples.push(s);
+        labels.push(byLabel);
+      },
       facts: (f) => (facts = f),
       probe: () => undefined,
       noise: (l) => noise.push(l),
@@ -50,6 +54,7 @@ describe('sampler feed', () => {
       netRx: 2000,
       netTx: 1000,
     });
+    expect(labels).toEqual([{ swarm: 0.5 }]);
     expect(noise).toEqual(['sh: 1: cannot open /proc/x: Permission denied']);
   });
 
