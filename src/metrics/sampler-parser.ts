@@ -223,7 +223,8 @@ export interface SamplerStreamOptions extends SampleOptions {
 }
 
 interface FrameBuilder {
-  timeMs: number;
+  /** Null for an undated frame. */
+  timeMs: number | null;
   uptimeS: number | null;
   cpu: { busy: number; total: number } | null;
   mem: Map<string, number>;
@@ -251,6 +252,8 @@ export class SamplerStream {
 
   private frame: FrameBuilder | null = null;
   private header: Partial<NodeFacts> | null = null;
+  /** The last dated frame: wall time and uptime, to place undated frames. */
+  private anchor: { timeMs: number; uptimeS: number } | null = null;
 
   constructor(private readonly options: SamplerStreamOptions = {}) {}
 
@@ -329,8 +332,9 @@ export class SamplerStream {
 
   private startFrame(ns: string): null {
     if (this.frame) this.counters.partialFrames++;
-    const timeMs = nsToMs(ns);
-    if (timeMs === null) {
+    // An undated frame is placed later, from its uptime and the last dated frame.
+    const timeMs = ns === '' ? null : nsToMs(ns);
+    if (timeMs === null && ns !== '') {
       this.counters.badLines++;
       this.frame = null;
       return null;
@@ -426,10 +430,22 @@ export class SamplerStream {
       this.counters.badLines++;
       return null;
     }
+    let timeMs = f.timeMs;
+    if (timeMs === null) {
+      const anchor = this.anchor;
+      if (!anchor || f.uptimeS === null) {
+        // Cannot be placed in time (stream joined mid-way): useless for a time series.
+        this.counters.partialFrames++;
+        return null;
+      }
+      timeMs = anchor.timeMs + (f.uptimeS - anchor.uptimeS) * 1000;
+    } else if (f.uptimeS !== null) {
+      this.anchor = { timeMs, uptimeS: f.uptimeS };
+    }
     this.counters.frames++;
     for (const p of f.processes) p.rssBytes = f.rss.get(p.pid) ?? 0;
     const snapshot: Snapshot = {
-      timeMs: f.timeMs,
+      timeMs,
       uptimeS: f.uptimeS,
       cpu: f.cpu,
       memTotal: f.mem.get('MemTotal') ?? null,

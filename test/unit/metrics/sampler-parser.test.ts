@@ -72,12 +72,20 @@ describe('SamplerStream on captured frames', () => {
       expect(s.netRx).toBeGreaterThanOrEqual(0);
       expect(s.memProc).toBeGreaterThan(0);
     }
-    // Sample times follow the frame markers.
-    const frameTimes = busy
-      .split('\n')
-      .filter((l) => l.startsWith('#frame '))
-      .map((l) => Math.round(nsToMs(l.slice(7)) ?? 0));
-    expect(samples.map((s) => s.t)).toEqual(frameTimes.slice(1));
+    // The first frame is dated; the others are placed by their uptime (10 ms resolution).
+    const lines = busy.split('\n');
+    const dated = nsToMs(lines.find((l) => /^#frame \d/.test(l))?.slice(7) ?? '') ?? 0;
+    const uptimes = lines.filter((l) => l.startsWith('up ')).map((l) => Number(l.split(' ')[1]));
+    const expected = uptimes.slice(1).map((u) => Math.round(dated + (u - (uptimes[0] ?? 0)) * 1000));
+    expect(samples.map((s) => s.t)).toEqual(expected);
+  });
+
+  it('drops undated frames it cannot place (stream joined after the dated frame)', () => {
+    const lines = busy.split('\n');
+    const second = lines.findIndex((l, i) => i > 5 && l.startsWith('#frame'));
+    const { samples, counters } = parseSamplerOutput(lines.slice(second).join('\n'));
+    expect(samples).toEqual([]);
+    expect(counters.partialFrames).toBeGreaterThan(0);
   });
 
   it('attributes CPU and memory to pid-file labels', () => {
