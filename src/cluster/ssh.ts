@@ -136,15 +136,20 @@ function attemptConnect(
   options: SshOptions,
   timeoutMs: number,
   sock: ClientChannel | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     const who = describeEndpoint(target);
     let hostKeyError: Error | undefined;
     let settled = false;
+    // A cancelled run must not wait for a slow handshake to finish.
+    const onAbort = (): void => fail(abortReason(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
     const fail = (error: Error): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       client.destroy();
       reject(error);
     };
@@ -176,7 +181,9 @@ function attemptConnect(
       ),
     );
     client.once('ready', () => {
+      if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       resolve(client);
     });
     const config: ConnectConfig = {
@@ -235,15 +242,16 @@ export async function connectSsh(
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     try {
-      if (!hop) return await attemptConnect(target, options, remaining, undefined);
+      if (!hop) return await attemptConnect(target, options, remaining, undefined, signal);
       // Handshakes through one login node are limited: sshd's MaxStartups drops the excess at random.
       return await hop.gate.run(async () => {
         const left = Math.max(1, deadline - Date.now());
         const tunnel = await openTunnel(hop, target, left);
-        return attemptConnect(target, options, Math.max(1, deadline - Date.now()), tunnel);
+        return attemptConnect(target, options, Math.max(1, deadline - Date.now()), tunnel, signal);
       }, signal);
     } catch (error) {
       lastError = error;
+      if (signal?.aborted) throw abortReason(signal);
       if (!retryable(error)) throw error;
       options.logger?.debug({ node: target.name, attempt, err: error }, 'ssh connect attempt failed');
       const backoff = Math.min(250 * 2 ** (attempt - 1) + Math.random() * 100, deadline - Date.now());
@@ -669,4 +677,3 @@ export class SshConnector {
     if (login) await (await login.catch(() => undefined))?.close();
   }
 }
-

@@ -151,6 +151,13 @@ describe.skipIf(!support.ok)(
       }
     });
 
+    it('an abort during the handshake stops connecting at once', async () => {
+      const controller = new AbortController();
+      const pending = connector.connect(endpoint('node2'), controller.signal);
+      controller.abort(new Error('run cancelled'));
+      expect((await failureOf(pending)).message).toBe('run cancelled');
+    });
+
     it('a spawned process survives the abrupt loss of the connection; a new connection sweeps it', async () => {
       const first = await connector.connect(endpoint('node2'));
       const proc = await first.spawn('run-lost', 'server', ['sleep', '300']);
