@@ -12,6 +12,7 @@ import { parseServerLogLine, type ServerLogEvent } from '../../../src/luanti/ser
 import { SamplerStream, type LabelUsage } from '../../../src/metrics/sampler-parser.js';
 import { samplerArgv } from '../../../src/metrics/sampler-script.js';
 import { stepStats } from '../../../src/metrics/step-stats.js';
+import { Swarm } from '../../../src/swarm/swarm.js';
 
 // The real Debian minetestserver 5.6.1 with our config, world and probe mod, measured by the
 // real sampler script: the server-side half of a run, on this machine.
@@ -165,6 +166,37 @@ describe('Luanti server deployed with the probe, measured by the sampler', () =>
     expect(probeLines).toBeGreaterThan(10);
     expect(probe.counters.badLines).toBe(0);
     expect(probe.counters.steps).toBeGreaterThan(10);
+  });
+
+  it('lets build bots join with empty passwords and edit the world; the log and the probe see them', async () => {
+    const swarm = new Swarm({
+      host: '127.0.0.1',
+      port: deployment?.port ?? 0,
+      bots: 2,
+      behaviour: 'build',
+      prefix: 'lt',
+    });
+    let mapEdits = 0;
+    try {
+      swarm.start();
+      await until('2 bots joined', () => (swarm.count('joined') === 2 ? true : null), 90_000);
+      await until('map edits', () => {
+        mapEdits += swarm.statsLine().mapEdits;
+        return mapEdits > 0 ? true : null;
+      });
+      await until('2 join lines', () => (events.filter((e) => e.type === 'join').length >= 2 ? true : null));
+      const players = await until('the probe counting 2 players', () => {
+        const steps = parseProbeText(readFileSync(deployment?.probePath ?? '', 'utf8')).steps;
+        return steps.some((s) => s.players === 2) ? 2 : null;
+      });
+      expect(players).toBe(2);
+    } finally {
+      await swarm.stop();
+    }
+    const joins = events.filter((e) => e.type === 'join');
+    expect(joins.map((e) => (e.type === 'join' ? e.name : '')).sort()).toEqual(['lt1', 'lt2']);
+    await until('2 leave lines', () => (events.filter((e) => e.type === 'leave').length >= 2 ? true : null));
+    expect(swarm.count('failed')).toBe(0);
   });
 
   it('stops cleanly and says so in its log', async () => {

@@ -23,6 +23,12 @@ describe('server log', () => {
     });
   });
 
+  it('reads an IPv6 listening address (printed without brackets)', () => {
+    expect(
+      parseServerLogLine('2026-12-04 20:09:36: ACTION[Main]: Server for gameid="devtest" listening on :::30000.'),
+    ).toEqual({ type: 'listening', gameid: 'devtest', address: '::', port: 30000 });
+  });
+
   it('reads joins, leaves and timeouts in the format of facts/luanti.md §3', () => {
     expect(
       parseServerLogLine(
