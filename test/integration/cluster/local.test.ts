@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeConnection } from '../../../src/cluster/node.js';
 import { LocalCluster } from '../../../src/cluster/local.js';
 import { ReservationError } from '../../../src/cluster/reservation-error.js';
@@ -10,6 +10,12 @@ import { processBehaviour } from './process-suite.js';
 const workdir = mkdtempSync(join(tmpdir(), 'lb-local-'));
 const cluster = new LocalCluster({ workdir, maxNodes: 4 });
 let nodes: NodeConnection[] = [];
+
+beforeAll(async () => {
+  const signal = new AbortController().signal;
+  const allocation = await cluster.reserve({ runId: 'run-0', nodes: 3, timeLimitMinutes: 5 }, signal, () => {});
+  nodes = await cluster.connect(allocation, signal);
+});
 
 afterAll(async () => {
   for (const n of nodes) await n.sweep().catch(() => undefined);
@@ -32,8 +38,9 @@ describe('LocalCluster', () => {
         { name: 'local3', address: '127.0.0.1' },
       ],
     });
-    nodes = await cluster.connect(allocation, signal);
-    expect(nodes.map((n) => n.workdir)).toEqual([1, 2, 3].map((i) => `${workdir}/local${i}`));
+    const connected = await cluster.connect(allocation, signal);
+    expect(connected.map((n) => n.name)).toEqual(['local1', 'local2', 'local3']);
+    expect(connected.map((n) => n.workdir)).toEqual([1, 2, 3].map((i) => `${workdir}/local${i}`));
     await cluster.release(allocation);
     await cluster.release(allocation);
   });

@@ -53,13 +53,19 @@ export function processBehaviour(node: () => NodeConnection): void {
 
   it('exec timeout kills the command and its children', async () => {
     const n = node();
-    const tag = `lb-timeout-${randomUUID().slice(0, 8)}`;
-    const error = await n
-      .exec(['sh', '-c', 'sleep 300 & wait', tag], { timeoutMs: 1500 })
-      .catch((e: unknown) => e as CommandError);
+    const file = `/tmp/lb-timeout-${randomUUID()}`;
+    const error = await failureOf(
+      n.exec(['sh', '-c', 'sleep 300 & echo $! > "$1"; wait', 'sh', file], { timeoutMs: 1500 }),
+    );
     expect(error).toBeInstanceOf(CommandError);
     expect((error as CommandError).code).toBe(124);
-    expect((error as CommandError).message).toMatch(/timed out after 1.5 s/);
+    expect(error.message).toMatch(/timed out after 1.5 s/);
+    const child = (await n.exec(['cat', file])).stdout.trim();
+    await until(
+      async () => (await n.exec(['kill', '-0', child], { allowFailure: true })).code !== 0,
+      'the child of the timed-out command to die',
+    );
+    await n.exec(['rm', '-f', file]);
   });
 
   it('exec abort kills the remote command', async () => {
