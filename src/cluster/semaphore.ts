@@ -10,7 +10,8 @@ export class Semaphore {
   private readonly waiting: { grant: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit ${limit} must be a positive integer`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`semaphore limit ${limit} must be a positive integer`);
   }
 
   /** Number of holders right now. */
