@@ -192,7 +192,8 @@ function attemptConnect(
       username: target.user,
       readyTimeout: Math.max(1000, timeoutMs),
       keepaliveInterval: options.keepaliveIntervalMs ?? 10_000,
-      keepaliveCountMax: 3,
+      // A minute of silence before giving up: a busy worker or node must not lose a run's connection.
+      keepaliveCountMax: 6,
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         options.knownHosts.verify([target.name, target.host], target.port, key).then(
           () => verify(true),
