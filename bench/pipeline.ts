@@ -127,8 +127,12 @@ try {
     `bench:pipeline on the ${where}; ${bots} bots, ${durationS} s load, baseline ${BASELINE_S} s, ${reps} rep(s)\n\n`,
   );
 
-  // 1. Phase breakdown at 3 nodes.
-  const phaseMs = new Map<string, number[]>();
+  // 1. Phase breakdown per node count.
+  const phaseMs = new Map<string, Map<number, number[]>>();
+  const addPhase = (name: string, nodes: number, ms: number): void => {
+    const byNodes = phaseMs.get(name) ?? phaseMs.set(name, new Map()).get(name)!;
+    (byNodes.get(nodes) ?? byNodes.set(nodes, []).get(nodes)!).push(ms);
+  };
   const overheads = new Map<number, number[]>();
   const coverage = new Map<number, number[]>();
   for (const nodes of nodeCounts) {
@@ -138,19 +142,18 @@ try {
       (overheads.get(nodes) ?? overheads.set(nodes, []).get(nodes)!).push(totalMs - (durationS + BASELINE_S) * 1000);
       const worst = Math.min(...result.nodes.map((x) => x.coverage.received / Math.max(1, x.coverage.expected)));
       (coverage.get(nodes) ?? coverage.set(nodes, []).get(nodes)!).push(worst);
-      if (nodes === nodeCounts[0]) {
-        for (const p of result.phases) {
-          (phaseMs.get(p.name) ?? phaseMs.set(p.name, []).get(p.name)!).push(p.endedAt - p.startedAt);
-        }
-        const teardownish = totalMs - result.phases.reduce((a, p) => a + (p.endedAt - p.startedAt), 0);
-        (phaseMs.get('(teardown)') ?? phaseMs.set('(teardown)', []).get('(teardown)')!).push(teardownish);
-      }
+      for (const p of result.phases) addPhase(p.name, nodes, p.endedAt - p.startedAt);
+      // Teardown runs between stop and collect and has no phase entry of its own.
+      addPhase('(teardown)', nodes, totalMs - result.phases.reduce((a, p) => a + (p.endedAt - p.startedAt), 0));
     }
   }
 
-  process.stdout.write(`Phase wall time, ${nodeCounts[0]} nodes (median ms)\n`);
-  for (const [name, ms] of phaseMs)
-    process.stdout.write(`  ${name.padEnd(12)} ${String(Math.round(median(ms))).padStart(7)}\n`);
+  process.stdout.write(`Phase wall time (median ms) by node count\n`);
+  process.stdout.write(`  ${'phase'.padEnd(12)}${nodeCounts.map((n) => String(n).padStart(8)).join('')}\n`);
+  for (const [name, byNodes] of phaseMs) {
+    const cells = nodeCounts.map((n) => String(Math.round(median(byNodes.get(n) ?? [NaN]))).padStart(8));
+    process.stdout.write(`  ${name.padEnd(12)}${cells.join('')}\n`);
+  }
   process.stdout.write('\nOverhead = total − duration − baseline\n');
   process.stdout.write('  nodes  overhead s  worst coverage\n');
   const base = median(overheads.get(nodeCounts[0]!)!);

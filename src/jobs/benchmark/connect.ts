@@ -7,15 +7,19 @@ export async function connect(ctx: RunContext): Promise<void> {
   const allocation = ctx.state.allocation;
   if (!allocation) throw new BenchmarkError('connect: no allocation (reserve did not run)');
   const conns = await ctx.backend.connect(allocation, ctx.signal);
-  for (const conn of conns) ctx.defer(`close connection to ${conn.name}`, () => conn.close());
+  for (const conn of conns) ctx.defer(`close connection to ${conn.name}`, () => conn.close(), 'close');
   if (conns.length !== ctx.spec.nodes) {
     throw new BenchmarkError(`asked for ${ctx.spec.nodes} nodes, the cluster connected ${conns.length}`);
   }
   for (const conn of conns) {
     // Registered before anything runs on the node, so it drains after every process there was stopped.
-    ctx.defer(`remove run directory on ${conn.name}`, async () => {
-      await conn.exec(['rm', '-rf', '--', `${conn.workdir}/${ctx.runId}`], { timeoutMs: 30_000 });
-    });
+    ctx.defer(
+      `remove run directory on ${conn.name}`,
+      async () => {
+        await conn.exec(['rm', '-rf', '--', `${conn.workdir}/${ctx.runId}`], { timeoutMs: 30_000 });
+      },
+      'rundir',
+    );
   }
   const shares = splitBots(ctx.spec.bots, ctx.spec.nodes);
   ctx.state.nodes = conns.map((conn, i): NodeState => {

@@ -14,12 +14,16 @@ export type Cleanup = () => Promise<void> | void;
  * never thrown over the others (BullMQ's close() discipline).
  */
 export class DeferStack {
-  private readonly stack: { label: string; cleanup: Cleanup }[] = [];
+  private readonly stack: { label: string; cleanup: Cleanup; group: string | undefined }[] = [];
   private draining: Promise<TeardownEntry[]> | null = null;
   private drained = false;
 
-  /** Register `cleanup`; it runs before everything registered earlier. */
-  defer(label: string, cleanup: Cleanup): void {
+  /**
+   * Register `cleanup`; it runs before everything registered earlier. Adjacent
+   * cleanups with the same `group` (e.g. "stop the sampler" on each node) run
+   * concurrently, so teardown time does not grow with the node count.
+   */
+  defer(label: string, cleanup: Cleanup, group?: string): void {
     if (this.drained) {
       // Acquired after teardown finished (a phase that ignored the abort): clean it right away.
       void Promise.resolve()
@@ -27,7 +31,7 @@ export class DeferStack {
         .catch(() => undefined);
       return;
     }
-    this.stack.push({ label, cleanup });
+    this.stack.push({ label, cleanup, group });
   }
 
   /** Number of cleanups waiting. */
@@ -44,16 +48,23 @@ export class DeferStack {
   private async run(onEntry?: (entry: TeardownEntry) => void): Promise<TeardownEntry[]> {
     const report: TeardownEntry[] = [];
     while (this.stack.length > 0) {
-      const { label, cleanup } = this.stack.pop()!;
-      let entry: TeardownEntry;
-      try {
-        await cleanup();
-        entry = { label, ok: true };
-      } catch (error) {
-        entry = { label, ok: false, error: describeError(error) };
+      const batch = [this.stack.pop()!];
+      const group = batch[0]!.group;
+      while (group !== undefined && this.stack.at(-1)?.group === group) batch.push(this.stack.pop()!);
+      const entries = await Promise.all(
+        batch.map(async ({ label, cleanup }): Promise<TeardownEntry> => {
+          try {
+            await cleanup();
+            return { label, ok: true };
+          } catch (error) {
+            return { label, ok: false, error: describeError(error) };
+          }
+        }),
+      );
+      for (const entry of entries) {
+        report.push(entry);
+        onEntry?.(entry);
       }
-      report.push(entry);
-      onEntry?.(entry);
     }
     this.drained = true;
     return report;

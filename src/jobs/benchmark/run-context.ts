@@ -101,8 +101,11 @@ export interface RunContext {
   phase: PhaseName | null;
   progress(event: ProgressEvent): void;
   warn(warning: Warning): void;
-  /** Register a cleanup for something just acquired; it runs in teardown, newest first. */
-  defer(label: string, cleanup: Cleanup): void;
+  /**
+   * Register a cleanup for something just acquired; it runs in teardown, newest first.
+   * Adjacent cleanups of one `group` run concurrently (see {@link DeferStack.defer}).
+   */
+  defer(label: string, cleanup: Cleanup, group?: string): void;
   /** A logger bound to the current phase and optionally a node. */
   log(node?: string): Logger;
   /** Throw {@link RunCancelledError} when the run was aborted. */
@@ -164,8 +167,8 @@ export function createRunContext(init: RunContextInit): RunContext {
       logger.warn({ code: warning.code, node: warning.node }, warning.message);
       ctx.progress({ type: 'warning', ...warning });
     },
-    defer(label, cleanup) {
-      deferred.defer(label, cleanup);
+    defer(label, cleanup, group) {
+      deferred.defer(label, cleanup, group);
     },
     log(node) {
       return bindLogger(logger, { phase: ctx.phase ?? undefined, node });

@@ -119,9 +119,13 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
         if (!controller.signal.aborted) onEnd((error as Error).message);
       },
     );
-  ctx.defer(`stop sampler on ${node.name}`, async () => {
-    node.samplerStoppedAt = Date.now();
-    controller.abort(new Error('run over'));
-    await running;
-  });
+  ctx.defer(
+    `stop sampler on ${node.name}`,
+    async () => {
+      node.samplerStoppedAt = Date.now();
+      controller.abort(new Error('run over'));
+      await running;
+    },
+    'sampler',
+  );
 }

@@ -35,9 +35,11 @@ export async function server(ctx: RunContext): Promise<void> {
     steps: [],
     logTail: [],
   };
-  await node.conn.writeFile(`${world}/world.mt`, `gameid = ${ctx.config.LUANTI_GAME}\nbackend = sqlite3\n`);
-  await node.conn.writeFile(`${world}/worldmods/benchprobe/init.lua`, PROBE_MOD_INIT);
-  await node.conn.writeFile(`${world}/worldmods/benchprobe/mod.conf`, PROBE_MOD_CONF);
+  await Promise.all([
+    node.conn.writeFile(`${world}/world.mt`, `gameid = ${ctx.config.LUANTI_GAME}\nbackend = sqlite3\n`),
+    node.conn.writeFile(`${world}/worldmods/benchprobe/init.lua`, PROBE_MOD_INIT),
+    node.conn.writeFile(`${world}/worldmods/benchprobe/mod.conf`, PROBE_MOD_CONF),
+  ]);
 
   let lastError = '';
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {

@@ -163,7 +163,7 @@ async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget)
     () => (node.swarmExited = true),
     () => (node.swarmExited = true),
   );
-  ctx.defer(`stop swarm on ${node.name}`, () => proc.stop());
+  ctx.defer(`stop swarm on ${node.name}`, () => proc.stop(), 'swarm');
   log.info({ pgid: proc.pgid, bots: node.bots }, 'swarm started');
 }
 

@@ -47,3 +47,39 @@ describe('DeferStack', () => {
     expect(ran).toBe(true);
   });
 });
+
+describe('DeferStack groups', () => {
+  it('runs adjacent cleanups of one group concurrently, still reporting each, between the others in order', async () => {
+    const stack = new DeferStack();
+    const log: string[] = [];
+    let running = 0;
+    let peak = 0;
+    const slow = (name: string) => async () => {
+      running++;
+      peak = Math.max(peak, running);
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      log.push(`end ${name}`);
+    };
+    stack.defer('release', () => {
+      log.push('release');
+    });
+    for (const n of ['n1', 'n2', 'n3']) stack.defer(`close ${n}`, slow(n), 'close');
+    stack.defer('stop server', () => {
+      log.push('server');
+      throw new Error('boom');
+    });
+    const report = await stack.drain();
+    expect(peak).toBe(3);
+    expect(log[0]).toBe('server');
+    expect(log.at(-1)).toBe('release');
+    expect(report.map((e) => [e.label, e.ok])).toEqual([
+      ['stop server', false],
+      ['close n3', true],
+      ['close n2', true],
+      ['close n1', true],
+      ['release', true],
+    ]);
+  });
+});
