@@ -127,7 +127,7 @@ function srpFigures(): string {
     c.proof(Buffer.alloc(16, 1), c.publicA);
   }
   const login = (performance.now() - t) / n;
-  return `SRP (BigInt): register ${reg.toFixed(1)} ms, login ${login.toFixed(1)} ms CPU per bot (median-free mean of ${n})`;
+  return `SRP (BigInt): register ${reg.toFixed(1)} ms, login ${login.toFixed(1)} ms per bot (wall time, mean of ${n})`;
 }
 
 execFileSync(process.execPath, ['scripts/bundle-swarm.mjs'], { stdio: 'inherit' });
