@@ -23,6 +23,17 @@ describe('server log', () => {
     });
   });
 
+  it('reads real join and leave lines of two bots (5.6.1)', () => {
+    const lines = readFileSync(new URL('./fixtures/server-joins.log', import.meta.url), 'utf8').split('\n');
+    const events = lines.map(parseServerLogLine).filter((e) => e !== null && e.type !== 'listening');
+    expect(events.slice(0, 4)).toEqual([
+      { type: 'join', name: 'cap1', ip: '127.0.0.1', players: ['cap1'] },
+      { type: 'join', name: 'cap2', ip: '127.0.0.1', players: ['cap1', 'cap2'] },
+      { type: 'leave', name: 'cap1', players: [] },
+      { type: 'leave', name: 'cap2', players: [] },
+    ]);
+  });
+
   it('reads an IPv6 listening address (printed without brackets)', () => {
     expect(
       parseServerLogLine('2026-12-04 20:09:36: ACTION[Main]: Server for gameid="devtest" listening on :::30000.'),
