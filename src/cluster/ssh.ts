@@ -1,4 +1,5 @@
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { constants } from 'node:os';
 import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import { abortReason, sleep } from './abort.js';
@@ -587,9 +588,10 @@ export class SshNode implements NodeConnection {
   }
 }
 
+/** sshd reports signals by name without `SIG` (RFC 4254 §6.10). */
 function signalNumber(name: string): number {
-  const numbers: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, TERM: 15 };
-  return numbers[name.replace(/^SIG/, '')] ?? 0;
+  const key = `SIG${name.replace(/^SIG/, '')}` as keyof typeof constants.signals;
+  return constants.signals[key] ?? 0;
 }
 
 /** Settings of an {@link SshConnector}. */

@@ -29,6 +29,11 @@ export function processBehaviour(node: () => NodeConnection): void {
     expect(ok).toEqual({ code: 0, stdout: 'out\n', stderr: 'err\n' });
     const soft = await n.exec(['sh', '-c', 'exit 3'], { allowFailure: true });
     expect(soft.code).toBe(3);
+    const killed = await n.exec(['sh', '-c', 'kill -KILL $$'], { allowFailure: true });
+    expect(killed.code).toBe(137);
+    const terminated = await failureOf(n.exec(['sh', '-c', 'kill -TERM $$']));
+    expect((terminated as CommandError).code).toBe(143);
+    expect(terminated.message).toContain('terminated (SIGTERM)');
     const missing = await n.exec(['no-such-command-lb'], {}).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(CommandError);
     expect((missing as CommandError).code).toBe(127);
