@@ -1,6 +1,7 @@
 import { samplerArgv } from '../../metrics/sampler-script.js';
 import { MetricsGateError } from './errors.js';
-import { probeFilePath, createProbeFeed } from './probe-feed.js';
+import { deploymentPaths } from '../../luanti/deployment.js';
+import { createProbeFeed } from './probe-feed.js';
 import { sleep, type NodeState, type RunContext } from './run-context.js';
 import { createSamplerFeed } from './sampler-feed.js';
 
@@ -73,7 +74,7 @@ export async function sample(ctx: RunContext): Promise<void> {
 function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => void): void {
   const runDir = `${node.conn.workdir}/${ctx.runId}`;
   const log = ctx.log(node.name);
-  const probe = node.index === 1 ? probeFilePath(runDir) : undefined;
+  const probe = node.index === 1 ? deploymentPaths(runDir).probePath : undefined;
   const argv = samplerArgv(runDir, 1, probe);
   const shell = ctx.hooks.samplerShell?.(node.name);
   if (shell) argv[0] = shell;

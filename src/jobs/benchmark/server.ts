@@ -1,6 +1,7 @@
 import { ServerStartError } from './errors.js';
 import { sleep, type RunContext } from './run-context.js';
-import { PROBE_MOD_CONF, PROBE_MOD_INIT, serverConfig, stepBudgetMs } from './server-files.js';
+import { deployServer } from '../../luanti/deployment.js';
+import { stepBudgetMs } from '../../luanti/server-config.js';
 
 const START_BOUND_MS = 30_000;
 const PORT_ATTEMPTS = 5;
@@ -24,57 +25,42 @@ export function basePort(runId: string): number {
 export async function server(ctx: RunContext): Promise<void> {
   const node = ctx.state.nodes[0]!;
   const runDir = `${node.conn.workdir}/${ctx.runId}`;
-  const world = `${runDir}/world`;
   const first = basePort(ctx.runId);
   ctx.state.server = {
     port: first,
     process: null,
     versionLine: ctx.state.serverVersion,
-    budgetMs: stepBudgetMs(ctx.spec),
+    budgetMs: stepBudgetMs(ctx.spec.serverSettings),
     series: [],
     steps: [],
     logTail: [],
   };
-  await Promise.all([
-    node.conn.writeFile(`${world}/world.mt`, `gameid = ${ctx.config.LUANTI_GAME}\nbackend = sqlite3\n`),
-    node.conn.writeFile(`${world}/worldmods/benchprobe/init.lua`, PROBE_MOD_INIT),
-    node.conn.writeFile(`${world}/worldmods/benchprobe/mod.conf`, PROBE_MOD_CONF),
-  ]);
-
   let lastError = '';
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     ctx.throwIfAborted();
     const port = first + attempt;
     ctx.state.server.port = port;
-    const conf = `${runDir}/minetest.conf`;
-    await node.conn.writeFile(conf, serverConfig(ctx.spec, port));
+    // A fresh config (and world files) per attempt: the port is in the config.
+    const deployment = await deployServer(node.conn, {
+      runDir,
+      port,
+      bots: ctx.spec.bots,
+      game: ctx.config.LUANTI_GAME,
+      serverBin: ctx.config.LUANTI_SERVER_BIN,
+      settings: ctx.spec.serverSettings,
+    });
     let listening = false;
     let bindFailed = false;
     const lines: string[] = [];
-    const proc = await node.conn.spawn(
-      ctx.runId,
-      'server',
-      [
-        ctx.config.LUANTI_SERVER_BIN,
-        '--config',
-        conf,
-        '--world',
-        world,
-        '--gameid',
-        ctx.config.LUANTI_GAME,
-        '--logfile',
-        `${runDir}/debug.txt`,
-      ],
-      {
-        cwd: runDir,
-        onLine: (line) => {
-          lines.push(line);
-          if (lines.length > 50) lines.shift();
-          if (/listening on/.test(line)) listening = true;
-          if (/Failed to bind|port already in use/i.test(line)) bindFailed = true;
-        },
+    const proc = await node.conn.spawn(ctx.runId, 'server', deployment.argv, {
+      cwd: runDir,
+      onLine: (line) => {
+        lines.push(line);
+        if (lines.length > 50) lines.shift();
+        if (/listening on/.test(line)) listening = true;
+        if (/Failed to bind|port already in use/i.test(line)) bindFailed = true;
       },
-    );
+    });
     ctx.state.server.process = proc;
     ctx.defer(`stop Luanti server on ${node.name}`, () => proc.stop());
     let exited = false;
