@@ -19,9 +19,11 @@ export async function load(ctx: RunContext): Promise<void> {
   ctx.state.windows.load = { start, end };
   let serverGone = false;
   void ctx.state.server?.process?.exited.then(() => (serverGone = true));
+  void ctx.influx?.flush();
   try {
     await hold(ctx, start, end, () => serverGone);
   } finally {
+    void ctx.influx?.flush();
     // A cancelled or failed load ends now: figures and coverage cover what really ran.
     ctx.state.windows.load = { start, end: Math.min(end, Date.now()) };
   }

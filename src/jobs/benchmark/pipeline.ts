@@ -3,6 +3,7 @@ import type { ClusterBackend } from '../../cluster/backend.js';
 import { createBackend } from '../../cluster/create-backend.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
+import { InfluxSink } from '../../metrics/influx-sink.js';
 import type { RunSpec } from '../run-spec.js';
 import { collect, emptyResult } from './collect.js';
 import { connect } from './connect.js';
@@ -82,7 +83,17 @@ export async function runBenchmark(input: BenchmarkInput, deps: BenchmarkDeps): 
     backend,
     swarmBundlePath: deps.swarmBundlePath,
     hooks: deps.testHooks,
+    influx: InfluxSink.fromConfig(deps.config, { run: input.runId, cluster: backend.kind }),
   });
+  const influx = ctx.influx;
+  if (influx) {
+    // Registered first so it drains last: samples keep arriving until the samplers stop.
+    ctx.defer('flush and close InfluxDB sink', async () => {
+      await influx.close();
+      const problem = influx.warning;
+      if (problem) ctx.warn({ code: 'influx_write_failed', message: problem });
+    });
+  }
   if (ownBackend) ctx.defer(`close ${backend.kind} cluster backend`, () => backend.close());
 
   let failure: unknown = null;

@@ -2,6 +2,7 @@ import type { Allocation, ClusterBackend } from '../../cluster/backend.js';
 import type { NodeConnection, RemoteProcess } from '../../cluster/node.js';
 import type { Config } from '../../config.js';
 import { bindLogger, type Logger } from '../../log.js';
+import type { InfluxNodeTags, InfluxSink } from '../../metrics/influx-sink.js';
 import type { RunSpec } from '../run-spec.js';
 import { DeferStack, type Cleanup } from './defer-stack.js';
 import { RunCancelledError } from './errors.js';
@@ -97,6 +98,8 @@ export interface RunContext {
   readonly swarmBundlePath: string | undefined;
   readonly hooks: TestHooks;
   readonly state: RunState;
+  /** Where samples also go as they arrive (INFLUX_URL); null when not configured. */
+  readonly influx: InfluxSink | null;
   /** Current phase, for logs and errors. */
   phase: PhaseName | null;
   progress(event: ProgressEvent): void;
@@ -124,6 +127,7 @@ export interface RunContextInit {
   backend: ClusterBackend;
   swarmBundlePath: string | undefined;
   hooks?: TestHooks;
+  influx?: InfluxSink | null;
 }
 
 export function createRunContext(init: RunContextInit): RunContext {
@@ -140,6 +144,7 @@ export function createRunContext(init: RunContextInit): RunContext {
     backend: init.backend,
     swarmBundlePath: init.swarmBundlePath,
     hooks: init.hooks ?? {},
+    influx: init.influx ?? null,
     state: {
       createdAt: now,
       startedAt: now,
@@ -202,4 +207,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The InfluxDB tags of a node. */
+export function influxTags(node: NodeState): InfluxNodeTags {
+  return { node: node.name, role: node.role, host: node.host };
 }

@@ -2,7 +2,7 @@ import { samplerArgv } from '../../metrics/sampler-script.js';
 import { MetricsGateError } from './errors.js';
 import { deploymentPaths } from '../../luanti/deployment.js';
 import { createProbeFeed } from './probe-feed.js';
-import { sleep, type NodeState, type RunContext } from './run-context.js';
+import { influxTags, sleep, type NodeState, type RunContext } from './run-context.js';
 import { createSamplerFeed } from './sampler-feed.js';
 
 const NOISE_KEEP = 20;
@@ -66,6 +66,7 @@ export async function sample(ctx: RunContext): Promise<void> {
     );
   }
 
+  void ctx.influx?.flush();
   const start = Date.now();
   await sleep(ctx.config.BASELINE_S * 1000, ctx.signal);
   ctx.state.windows.baseline = { start, end: Date.now() };
@@ -78,7 +79,8 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
   const argv = samplerArgv(runDir, 1, probe);
   const shell = ctx.hooks.samplerShell?.(node.name);
   if (shell) argv[0] = shell;
-  const serverFeed = node.index === 1 ? createProbeFeed(ctx) : null;
+  const serverFeed =
+    node.index === 1 ? createProbeFeed(ctx, (s) => ctx.influx?.writeServer(influxTags(node), s)) : null;
   // Node clocks more than half a second off would misplace samples against the worker's windows.
   const shiftMs = node.clockOffsetMs !== null && Math.abs(node.clockOffsetMs) > 500 ? node.clockOffsetMs : 0;
   const noise = (line: string): void => {
@@ -90,6 +92,7 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
     {
       sample: (s, byLabel) => {
         node.samples.push(s);
+        ctx.influx?.writeSample(influxTags(node), s);
         if (byLabel.swarm !== undefined) node.swarmCores.push({ t: s.t, cores: byLabel.swarm });
       },
       facts: (f) => {

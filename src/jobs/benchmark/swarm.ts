@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { substituteBotCommand } from './bot-command.js';
 import { SwarmStartError } from './errors.js';
-import { sleep, type NodeState, type RunContext } from './run-context.js';
+import { influxTags, sleep, type NodeState, type RunContext } from './run-context.js';
 import { parseSwarmLine } from './swarm-stats-line.js';
 
 /** How long swarms may take to reach the barrier before they are released anyway. */
@@ -151,7 +151,10 @@ async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget)
         log.debug({ line }, 'swarm output');
         return;
       }
-      if (parsed.sample) node.swarm.push(parsed.sample);
+      if (parsed.sample) {
+        node.swarm.push(parsed.sample);
+        ctx.influx?.writeSwarm(influxTags(node), parsed.sample);
+      }
       if (parsed.version) node.botRuntimeVersion = `swarm ${parsed.version}, node ${node.botRuntimeVersion ?? '?'}`;
       // A swarm that says nothing about the barrier is ready once it reports at all.
       node.swarmReady ||= parsed.ready ?? true;
