@@ -23,7 +23,7 @@
  * net <iface>: <rx bytes> … <tx bytes> …      every interface line of /proc/net/dev
  * proc <label> <pid>                          for each <runDir>/<label>.pid (pid = group leader)
  * stat <pid> (<comm>) <state> …               /proc/<pid>/stat of the leader and its descendants
- * rss <pid> <kB>                              VmRSS of that process
+ * rss <pid> <kB>                              its resident set (VmRSS), from /proc/<pid>/statm
  * probe <line>                                new complete lines of the probe file, if given
  * #end                                        the frame is complete
  * ```
@@ -32,6 +32,10 @@
  * The probe file is opened once on fd 3 as soon as it exists and then read on from where the
  * last frame stopped, so no offset bookkeeping or `tail` fork is needed; a trailing partial line
  * is kept and completed in the next frame.
+ *
+ * Resident memory comes from `/proc/<pid>/statm` (resident pages × page size, the same number
+ * as VmRSS in `status`) because `read` consumes a file byte by byte and statm is 30 bytes where
+ * status is over a kilobyte: it matters on a node running a hundred bot processes.
  */
 export const SAMPLER_SCRIPT = `run=$1
 iv=\${2:-1}
@@ -46,6 +50,8 @@ while IFS= read -r l; do
   esac
 done </proc/cpuinfo
 clk=$(getconf CLK_TCK 2>/dev/null) || clk=100
+pg=$(getconf PAGESIZE 2>/dev/null) || pg=4096
+case $pg in ''|*[!0-9]*) pg=4096 ;; esac
 echo "#info $(date +%s%N) clk=\${clk:-100} cores=$n"
 echo "#host $h"
 echo "#kernel $kr"
@@ -75,9 +81,7 @@ while :; do
       seen=$((seen+1))
       l=; read -r l 2>/dev/null </proc/$x/stat || continue
       echo "stat $l"
-      while read -r a b c; do
-        case $a in VmRSS:) echo "rss $x $b"; break ;; esac
-      done 2>/dev/null </proc/$x/status
+      if read -r a b c 2>/dev/null </proc/$x/statm; then echo "rss $x $((b * pg / 1024))"; fi
       for c in /proc/$x/task/*/children; do
         [ -r "$c" ] || continue
         k=; read -r k 2>/dev/null <"$c"
