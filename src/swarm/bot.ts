@@ -3,7 +3,7 @@ import type { Behaviour, BotBody, Vec3 } from './behaviour/body.js';
 import { ACCESS_DENIED_TEXT, reasonForAccessDenied, type FailureReason } from './failure.js';
 import { Connection, type ConnectionEnd, type ConnectionTimings } from './protocol/connection.js';
 import { PacketDecodeError } from './protocol/errors.js';
-import { AuthMech, CHANNEL } from './protocol/opcodes.js';
+import { AuthMech, CHANNEL, ToClient } from './protocol/opcodes.js';
 import { createVerifier, SrpClient, SrpError } from './protocol/srp.js';
 import { decodeInventoryList, decodeItemTypes, decodeServerMessage, type ServerMessage } from './protocol/to-client.js';
 import {
@@ -51,6 +51,17 @@ export interface BotEvents {
   onState(bot: Bot, from: BotState, to: BotState): void;
   onRtt?(ms: number): void;
 }
+
+const WHOLE_MESSAGES = new Set<number>([
+  ToClient.HELLO,
+  ToClient.AUTH_ACCEPT,
+  ToClient.ACCESS_DENIED,
+  ToClient.ACCESS_DENIED_LEGACY,
+  ToClient.SRP_BYTES_S_B,
+  ToClient.INVENTORY,
+  ToClient.SHOW_FORMSPEC,
+  ToClient.MOVE_PLAYER,
+]);
 
 const FOV_RAD = (72 * Math.PI) / 180;
 
@@ -120,6 +131,7 @@ export class Bot implements BotBody {
         onPeerId: () => this.onPeerId(),
         onEnd: (why) => this.onConnectionEnd(why),
         onRtt: (ms) => this.events.onRtt?.(ms),
+        wantWhole: (head) => this.wantWhole(head),
       },
       this.options.timings,
     );
@@ -265,6 +277,14 @@ export class Bot implements BotBody {
       const batch = this.pendingBlocks.splice(0, MAX_GOTBLOCKS);
       this.connection.sendReliable(CHANNEL.blocks, encodeGotBlocks(batch), now);
     }
+  }
+
+  /** Split messages the bot reads in full; of the rest only the first chunk is decoded (e.g. a block's position). */
+  private wantWhole(head: Buffer): boolean {
+    if (head.length < 2) return true;
+    const command = head.readUInt16BE(0);
+    if (command === ToClient.ITEMDEF) return this.behaviour.needsItems;
+    return WHOLE_MESSAGES.has(command);
   }
 
   private onMessage(data: Buffer): void {

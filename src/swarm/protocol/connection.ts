@@ -55,7 +55,17 @@ export interface ConnectionHandler {
   onPeerId(peerId: number): void;
   onEnd(why: ConnectionEnd): void;
   onRtt?(ms: number): void;
+  /**
+   * Given the first chunk of a reliable split message (command + start of payload), whether the
+   * message is needed whole. When false, only that first chunk is passed to {@link onMessage} and the
+   * other chunks are ACKed and dropped unstored: a bot needs just the position at the start of a
+   * BLOCKDATA and nothing of NODEDEF or media lists, so this saves copying and memory per bot.
+   */
+  wantWhole?(head: Buffer): boolean;
 }
+
+/** Most split messages being skipped at once (older entries are forgotten first). */
+const MAX_SKIPPING = 64;
 
 /**
  * The client side of one Luanti UDP connection ("MTP"): peer id setup, three reliable channels with
@@ -84,6 +94,8 @@ export class Connection {
   private lastDummyAt = 0;
   private dummy: Buffer | null = null;
   private ended = false;
+  /** Split messages whose rest is dropped: key (channel, split seq) → chunks still to come. */
+  private readonly skipping = new Map<number, number>();
   private readonly timings: ConnectionTimings;
 
   constructor(
@@ -212,6 +224,22 @@ export class Connection {
         this.handler.onMessage(p.data, channel);
         return;
       case 'split': {
+        // Reliable chunks arrive in order, so chunk 0 comes first and decides (see wantWhole).
+        if (reliable && this.handler.wantWhole && p.count > 1 && p.index < p.count) {
+          const key = channel * 0x10000 + p.seq;
+          const left = this.skipping.get(key);
+          if (left !== undefined) {
+            if (left <= 1) this.skipping.delete(key);
+            else this.skipping.set(key, left - 1);
+            return;
+          }
+          if (p.index === 0 && !this.handler.wantWhole(p.chunk)) {
+            if (this.skipping.size >= MAX_SKIPPING) this.skipping.delete(this.skipping.keys().next().value!);
+            this.skipping.set(key, p.count - 1);
+            this.handler.onMessage(p.chunk, channel);
+            return;
+          }
+        }
         const whole = this.splits.add(channel, p.seq, p.count, p.index, p.chunk, reliable, now);
         if (whole) this.handler.onMessage(whole, channel);
         return;

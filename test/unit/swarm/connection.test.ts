@@ -78,6 +78,38 @@ describe('Connection (client side of the Luanti transport)', () => {
     expect(h.sent.filter((d) => d.packet.type === 'ack')).toHaveLength(4);
   });
 
+  it('delivers only the first chunk of split messages the owner does not want whole, ACKing and dropping the rest', () => {
+    const messages: Buffer[] = [];
+    const acks: number[] = [];
+    const conn = new Connection(
+      (d) => {
+        const p = decodeDatagram(d).packet;
+        if (p.type === 'ack') acks.push(p.seq);
+      },
+      {
+        onMessage: (m) => messages.push(Buffer.from(m)),
+        onPeerId: () => {},
+        onEnd: () => {},
+        wantWhole: (head) => head.readUInt16BE(0) !== 0x20,
+      },
+    );
+    conn.start(0);
+    conn.receive(reliable(0, 65500, setPeerId(2)), 0);
+    const block = Buffer.concat([Buffer.from([0, 0x20, 0, 1, 0, 2, 0, 3]), Buffer.alloc(1000, 5)]);
+    const parts = [block.subarray(0, 495), block.subarray(495, 990), block.subarray(990)];
+    parts.forEach((c, i) => conn.receive(reliable(2, 65500 + i, split(65500, 3, i, c)), 1));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.equals(parts[0]!)).toBe(true);
+    expect(conn.heldSplits).toEqual({ messages: 0, bytes: 0 });
+    // The next split on the same channel, wanted whole, is reassembled as usual.
+    const inv = Buffer.concat([Buffer.from([0, 0x27]), Buffer.alloc(600, 65)]);
+    conn.receive(reliable(2, 65503, split(65501, 2, 0, inv.subarray(0, 495))), 2);
+    conn.receive(reliable(2, 65504, split(65501, 2, 1, inv.subarray(495))), 2);
+    expect(messages).toHaveLength(2);
+    expect(messages[1]!.equals(inv)).toBe(true);
+    expect(acks.filter((a) => a >= 65500 && a <= 65504)).toHaveLength(6);
+  });
+
   it('pings every 5 s and declares the server dead after 30 s of silence', () => {
     const h = harness();
     h.conn.start(0);
