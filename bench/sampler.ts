@@ -9,8 +9,11 @@
  *    deltas of the whole tree) and, independently, by the child itself (`process.cpuUsage()`,
  *    i.e. getrusage). The difference over the same window must stay within ±2 percentage points.
  *
+ * 3. Scale: the own cost once more with a further group of `--many` sleeping processes, as a node
+ *    running one process per bot would have.
+ *
  * Prints medians over a few repetitions; nothing is asserted (the machine is shared and noisy).
- * Options: --seconds N (per repetition, default 10), --reps N (default 3).
+ * Options: --seconds N (per repetition, default 10), --reps N (default 3), --many N (default 100).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +32,7 @@ const opt = (name: string, def: number): number => {
 };
 const SECONDS = opt('seconds', 10);
 const REPS = opt('reps', 3);
+const MANY = opt('many', 100);
 const CLK = 100;
 
 const BUSY_CHILD = `
@@ -154,6 +158,24 @@ async function main(): Promise<void> {
     console.log(`sampler bench: ${REPS} repetitions of ${SECONDS} s, interval 1 s, 2 process groups (3 processes)`);
     for (const r of rows) console.log(r);
     console.log(`sampler own CPU, median: ${percentile(costs, 50).toFixed(3)} % of one core (goal <= 0.5 %)`);
+    const many = spawn(
+      'sh',
+      [
+        '-c',
+        'echo $$ > "$1/many.pid"; i=0; while [ $i -lt "$2" ]; do sleep 3600 & i=$((i+1)); done; wait',
+        'sh',
+        runDir,
+        String(MANY),
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    try {
+      await sleep(2000);
+      const manyCost = await ownCost(runDir);
+      console.log(`sampler own CPU with ${MANY} more processes in a group: ${manyCost.toFixed(3)} % of one core`);
+    } finally {
+      killGroup(many);
+    }
     const absDiffs = diffs.map(Math.abs);
     console.log(
       `cpuProc vs getrusage of a ~50 % duty-cycle load, median |diff|: ${percentile(absDiffs, 50).toFixed(2)} pp, ` +
