@@ -44,6 +44,7 @@ export async function connect(ctx: RunContext): Promise<void> {
       swarmReady: false,
       swarmFailures: {},
       botRuntimeVersion: null,
+      swarmBundleRemote: null,
       clockOffsetMs: null,
     };
   });

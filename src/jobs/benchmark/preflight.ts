@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { defaultSwarmBundlePath } from './swarm.js';
+import { defaultSwarmBundlePath, uploadSwarmBundle } from './swarm.js';
 import type { RunContext, NodeState } from './run-context.js';
 import { PreflightError } from './errors.js';
 
@@ -153,6 +153,13 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
       if (swept.killed.length > 0 || swept.removedDirs.length > 0) {
         check.notes.push(`swept ${swept.killed.length} leftover processes, ${swept.removedDirs.length} dirs`);
         log.info({ swept }, 'swept leftovers of earlier runs');
+      }
+      if (hostsBots && builtin && node.bots > 0) {
+        try {
+          await uploadSwarmBundle(ctx, node);
+        } catch (error) {
+          fail((error as Error).message);
+        }
       }
     }
   } catch (error) {

@@ -46,6 +46,8 @@ export interface NodeState {
   /** Failed joins by reason, from the swarm's last stats line. */
   swarmFailures: Record<string, number>;
   botRuntimeVersion: string | null;
+  /** Where preflight put the swarm bundle on this node. */
+  swarmBundleRemote: string | null;
   /** Node clock minus worker clock, ms (preflight). */
   clockOffsetMs: number | null;
 }

@@ -13,11 +13,12 @@ const SETTLE_MARGIN_MS = 30_000;
 const STAY_MARGIN_S = 60;
 const POLL_MS = 250;
 /**
- * Hold swarms at `--wait-for-go` and release them together. Off while the swarm's
- * barrier rejects on the very "go" it waits for (run-swarm.ts closes its readline
- * before resolving); without it swarms start within the spawn spread (~0.1 s).
+ * Hold swarms at `--wait-for-go` and release them together with "go" on stdin, so
+ * every bot node starts its ramp at the same moment. Kept as a switch because a
+ * swarm bundle older than the fix in run-swarm.ts (readline closed before resolve)
+ * rejects its own "go"; `false` starts swarms within the spawn spread instead.
  */
-export const SWARM_BARRIER = false;
+export const SWARM_BARRIER = true;
 
 /** Default location of the swarm bundle: `dist/swarm.bundle.mjs` of this package. */
 export function defaultSwarmBundlePath(): string {
@@ -60,6 +61,11 @@ export async function swarm(ctx: RunContext): Promise<void> {
     if (notReady.length > 0) ctx.log().warn({ notReady }, 'released swarms that did not report ready in time');
     // Written back to back so every swarm starts its ramp within a few ms of the others.
     await Promise.all(botNodes.map((n) => n.swarmProcess!.write('go\n')));
+    const ready = botNodes.length - notReady.length;
+    ctx.progress({
+      type: 'wait',
+      message: `${ready} of ${botNodes.length} swarms ready at the barrier; released together`,
+    });
   }
   const joinStart = Date.now();
   ctx.log().info({ nodes: botNodes.length, bots: ctx.spec.bots }, 'swarms released');
@@ -95,24 +101,34 @@ interface SwarmTarget {
   stayS: number;
 }
 
+/**
+ * Copy the swarm bundle into the node's run directory (preflight does this, so
+ * the copy is off the critical path between baseline and load).
+ */
+export async function uploadSwarmBundle(ctx: RunContext, node: NodeState): Promise<string> {
+  const bundle = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
+  const remote = `${node.conn.workdir}/${ctx.runId}/${basename(bundle)}`;
+  try {
+    await node.conn.upload(bundle, remote, 0o644);
+  } catch (error) {
+    throw new SwarmStartError(
+      `could not upload the swarm bundle ${bundle} to ${node.name}: ${(error as Error).message}`,
+      {
+        node: node.name,
+        cause: error,
+      },
+    );
+  }
+  node.swarmBundleRemote = remote;
+  return remote;
+}
+
 async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget): Promise<void> {
   const { spec, config } = ctx;
   const runDir = `${node.conn.workdir}/${ctx.runId}`;
   let argv: string[];
   if (spec.botRuntime.kind === 'builtin') {
-    const bundle = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
-    const remoteBundle = `${runDir}/${basename(bundle)}`;
-    try {
-      await node.conn.upload(bundle, remoteBundle, 0o644);
-    } catch (error) {
-      throw new SwarmStartError(
-        `could not upload the swarm bundle ${bundle} to ${node.name}: ${(error as Error).message}`,
-        {
-          node: node.name,
-          cause: error,
-        },
-      );
-    }
+    const remoteBundle = node.swarmBundleRemote ?? (await uploadSwarmBundle(ctx, node));
     argv = [
       config.REMOTE_NODE_BIN,
       remoteBundle,

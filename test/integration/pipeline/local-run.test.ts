@@ -101,6 +101,7 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))('pipeline on the local c
     ]);
     expect(result.teardown.every((t) => t.ok)).toBe(true);
     expect(events.filter((e) => e.type === 'live').length).toBeGreaterThanOrEqual(3);
+    expect(events).toContainEqual({ type: 'wait', message: '2 of 2 swarms ready at the barrier; released together' });
     await expectNothingLeft(runId, 3);
   });
 

@@ -57,6 +57,7 @@ function node(index: number, role: NodeState['role'], bots: number, samples: Sam
     swarmReady: true,
     swarmFailures: {},
     botRuntimeVersion: 'v20.0.0',
+    swarmBundleRemote: null,
     clockOffsetMs: 0,
   };
 }
