@@ -30,10 +30,14 @@ export interface ProcessReading {
   pid: number;
   /** Process group id (stat field 5). */
   pgrp: number;
+  /** Parent pid (stat field 4). */
+  ppid: number;
   /** Start time in clock ticks since boot: with the pid, the identity of the process. */
   startTicks: number;
   /** utime + stime in clock ticks. */
   cpuTicks: number;
+  /** cutime + cstime: CPU of children this process has reaped (waited for), clock ticks. */
+  reapedTicks: number;
   /** Resident set size in bytes (0 if unknown). */
   rssBytes: number;
 }
@@ -80,7 +84,7 @@ export function nsToMs(ns: string): number | null {
 /** Parses a `/proc/<pid>/stat` line (comm may contain spaces and parentheses). */
 export function parseProcStat(
   line: string,
-): { pid: number; pgrp: number; startTicks: number; cpuTicks: number } | null {
+): Pick<ProcessReading, 'pid' | 'ppid' | 'pgrp' | 'startTicks' | 'cpuTicks' | 'reapedTicks'> | null {
   const open = line.indexOf(' (');
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) return null;
@@ -91,12 +95,15 @@ export function parseProcStat(
     .trim()
     .split(/\s+/);
   const field = (n: number): number => Number(rest[n - 3]);
-  const pgrp = field(5);
-  const utime = field(14);
-  const stime = field(15);
-  const startTicks = field(22);
-  if (![pid, pgrp, utime, stime, startTicks].every(Number.isFinite)) return null;
-  return { pid, pgrp, startTicks, cpuTicks: utime + stime };
+  const values = {
+    pid,
+    ppid: field(4),
+    pgrp: field(5),
+    startTicks: field(22),
+    cpuTicks: field(14) + field(15),
+    reapedTicks: field(16) + field(17),
+  };
+  return Object.values(values).every(Number.isFinite) ? values : null;
 }
 
 /** Parses the first line of /proc/stat (`cpu  user nice system idle iowait irq softirq steal guest guest_nice`). */
@@ -164,27 +171,59 @@ export function sampleBetween(prev: Snapshot, cur: Snapshot, options: SampleOpti
   const dBusy = cur.cpu.busy - prev.cpu.busy;
   if (dTotal <= 0 || dBusy < 0) return null;
 
+  // Tree CPU = the sum over live processes of own + reaped-children time. When a child ends and
+  // its parent reaps it, its whole time moves into the parent's cutime: so the part of a child's
+  // time already counted while it lived is taken off again, and what it used after the last frame
+  // (or in a life shorter than a frame) is still counted.
+  const key = (p: ProcessReading): string => `${p.pid}/${p.startTicks}`;
   const before = new Map<string, ProcessReading>();
-  for (const p of prev.processes) before.set(`${p.pid}/${p.startTicks}`, p);
-  const counted = new Set<string>();
-  const byLabel: Record<string, LabelUsage> = {};
-  let ticks = 0;
-  let rss = 0;
+  for (const p of prev.processes) before.set(key(p), p);
+  const now = new Map<string, ProcessReading>();
   for (const p of cur.processes) {
-    const key = `${p.pid}/${p.startTicks}`;
     // A process can be reached from two pid files (nested groups); count it once.
-    if (exclude.has(p.label) || counted.has(key)) continue;
-    counted.add(key);
-    const old = before.get(key);
-    let used = 0;
-    if (old) used = Math.max(0, p.cpuTicks - old.cpuTicks);
-    else if (prev.uptimeS !== null && p.startTicks / clk >= prev.uptimeS) used = p.cpuTicks;
+    if (exclude.has(p.label) || now.has(key(p))) continue;
+    now.set(key(p), p);
+  }
+  const ticksByLabel = new Map<string, number>();
+  const add = (label: string, ticks: number): void => {
+    ticksByLabel.set(label, (ticksByLabel.get(label) ?? 0) + ticks);
+  };
+  const byLabel: Record<string, LabelUsage> = {};
+  let rss = 0;
+  for (const [k, p] of now) {
+    const old = before.get(k);
+    if (old) add(p.label, p.cpuTicks + p.reapedTicks - old.cpuTicks - old.reapedTicks);
+    else if (prev.uptimeS !== null && p.startTicks / clk >= prev.uptimeS) add(p.label, p.cpuTicks + p.reapedTicks);
     // Otherwise the process existed before but was not seen (pid file written late): no baseline.
-    ticks += used;
+    else add(p.label, 0);
     rss += p.rssBytes;
     const usage = (byLabel[p.label] ??= { cores: 0, rssBytes: 0 });
-    usage.cores += used / clk / dt;
     usage.rssBytes += p.rssBytes;
+  }
+  const beforeByPid = new Map<number, ProcessReading>();
+  for (const p of prev.processes) beforeByPid.set(p.pid, p);
+  for (const [k, gone] of before) {
+    if (now.has(k) || exclude.has(gone.label)) continue;
+    // Its counted time reappears in the cutime of the nearest ancestor still alive (through any
+    // ancestors that ended too, each reaped by its parent). Without such an ancestor (reaped
+    // outside the tree) it is simply gone.
+    let up = beforeByPid.get(gone.ppid);
+    for (let depth = 0; up && depth < 64; depth++) {
+      const alive = now.get(key(up));
+      if (alive) {
+        add(alive.label, -(gone.cpuTicks + gone.reapedTicks));
+        break;
+      }
+      up = beforeByPid.get(up.ppid);
+    }
+  }
+  let ticks = 0;
+  for (const [label, t] of ticksByLabel) {
+    // Below zero only through pid reuse or a reparented child: count nothing rather than negative.
+    const used = Math.max(0, t);
+    ticks += used;
+    const usage = (byLabel[label] ??= { cores: 0, rssBytes: 0 });
+    usage.cores = used / clk / dt;
   }
 
   let rx = 0;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +38,15 @@ async function waitFrames(r: Running, n: number): Promise<void> {
     if (r.child.exitCode !== null) throw new Error(`sampler exited ${r.child.exitCode}: ${r.stderr.join('')}`);
     await new Promise((res) => setTimeout(res, 50));
   }
+}
+
+async function hasChild(pid: number, comm: string): Promise<boolean> {
+  for (const task of await readdir(`/proc/${pid}/task`)) {
+    for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === comm) return true;
+    }
+  }
+  return false;
 }
 
 function killGroup(child: ChildProcess | undefined): void {
@@ -97,6 +107,41 @@ describe('sampler script on this machine', () => {
     expect(procs.map((p) => p.label)).toEqual(['tree', 'tree', 'tree']);
     expect(procs[0]?.pid).toBe(tree.pid);
     expect(procs.every((p) => p.pgrp === tree.pid && p.rssBytes > 0)).toBe(true);
+  });
+
+  it('accounts for short-lived children: the sampled CPU adds up to the tree total', async () => {
+    // Busy children living 0.15 s each (shorter than a frame), then the wrapper goes idle.
+    const script =
+      'echo $$ > "$1/short.pid"; i=0; while [ $i -lt 12 ]; do timeout 0.15 sh -c "while :; do :; done"; i=$((i+1)); done; sleep 600';
+    const r = startSampler(dir);
+    started.push(r.child);
+    await waitFrames(r, 1);
+    const wrapper = spawn('sh', ['-c', script, 'sh', dir], { detached: true, stdio: 'ignore' });
+    started.push(wrapper);
+    // Until the wrapper sleeps: its children are done and reaped.
+    const until = Date.now() + 60_000;
+    while (
+      !readFileSync(`/proc/${wrapper.pid}/stat`, 'utf8').includes('(sh) S') ||
+      !(await hasChild(wrapper.pid ?? 0, 'sleep'))
+    ) {
+      if (Date.now() > until) throw new Error('the wrapper never finished its children');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    await waitFrames(r, 2);
+    const stream = new SamplerStream();
+    let coreSeconds = 0;
+    let lastT: number | null = null;
+    for (const l of r.lines) {
+      const s = stream.push(l);
+      if (s && lastT !== null) coreSeconds += s.cpuProc * ((s.t - lastT) / 1000);
+      if (stream.last) lastT = stream.last.timeMs;
+    }
+    const leader = stream.last?.processes.find((p) => p.pid === wrapper.pid);
+    const total = ((leader?.cpuTicks ?? 0) + (leader?.reapedTicks ?? 0)) / 100;
+    expect(total).toBeGreaterThan(0.2);
+    // Every tick the tree used shows up once; uptime-based intervals round to 10 ms.
+    expect(coreSeconds).toBeGreaterThan(total * 0.9 - 0.03);
+    expect(coreSeconds).toBeLessThan(total * 1.1 + 0.03);
   });
 
   it('keeps running when the run directory disappears', async () => {

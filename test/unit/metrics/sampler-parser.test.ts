@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sampleSchema } from '../../../src/jobs/benchmark/run-result.js';
 import {
+  type ProcessReading,
+  sampleBetween,
+  type Snapshot,
   nsToMs,
   parseCpuLine,
   parseNetLine,
@@ -27,8 +30,15 @@ describe('line parsers', () => {
   });
 
   it('reads a stat line whose comm holds spaces and parentheses', () => {
-    const line = '4242 (my (odd) proc) R 1 4242 4242 0 -1 4194304 0 0 0 0 150 50 0 0 20 0 1 0 9000 1 2 3';
-    expect(parseProcStat(line)).toEqual({ pid: 4242, pgrp: 4242, startTicks: 9000, cpuTicks: 200 });
+    const line = '4242 (my (odd) proc) R 1 4242 4242 0 -1 4194304 0 0 0 0 150 50 7 3 20 0 1 0 9000 1 2 3';
+    expect(parseProcStat(line)).toEqual({
+      pid: 4242,
+      ppid: 1,
+      pgrp: 4242,
+      startTicks: 9000,
+      cpuTicks: 200,
+      reapedTicks: 10,
+    });
     expect(parseProcStat('garbage')).toBeNull();
   });
 
@@ -164,5 +174,56 @@ describe('SamplerStream on captured frames', () => {
     const stream = new SamplerStream();
     for (const l of recycled) stream.push(l);
     expect(stream.last?.processes).toEqual([]);
+  });
+});
+
+describe('process tree accounting across exits', () => {
+  const proc = (pid: number, ppid: number, cpuTicks: number, reapedTicks = 0, startTicks = 100): ProcessReading => ({
+    label: 'swarm',
+    pid,
+    ppid,
+    pgrp: 10,
+    startTicks,
+    cpuTicks,
+    reapedTicks,
+    rssBytes: 0,
+  });
+  const snap = (uptimeS: number, processes: ProcessReading[]): Snapshot => ({
+    timeMs: uptimeS * 1000,
+    uptimeS,
+    cpu: { busy: uptimeS * 100, total: uptimeS * 200 },
+    memTotal: 1,
+    memAvailable: 1,
+    net: new Map(),
+    processes,
+  });
+  const ticksOf = (prev: Snapshot, cur: Snapshot): number => (sampleBetween(prev, cur)?.sample.cpuProc ?? NaN) * 100;
+
+  it('counts the last second of a child its parent reaped, and not its earlier time twice', () => {
+    // The child had used 50 ticks at the last frame and 80 when it ended; the parent reaped it.
+    const prev = snap(10, [proc(10, 1, 10), proc(11, 10, 50)]);
+    const cur = snap(11, [proc(10, 1, 10, 80)]);
+    expect(ticksOf(prev, cur)).toBeCloseTo(30);
+  });
+
+  it('does not count a grandchild twice when it and its parent both ended (timeout + busy child)', () => {
+    // wrapper 10 → timeout 11 → busy 12. At the last frame busy had 50 ticks; it ended at 60,
+    // timeout reaped it (cutime 60) and ended with 1 tick of its own; the wrapper reaped timeout.
+    const prev = snap(10, [proc(10, 1, 5), proc(11, 10, 1), proc(12, 11, 50)]);
+    const cur = snap(11, [proc(10, 1, 5, 61)]);
+    expect(ticksOf(prev, cur)).toBeCloseTo(10);
+  });
+
+  it('counts a child that started and ended between two frames', () => {
+    const prev = snap(10, [proc(10, 1, 10)]);
+    const cur = snap(11, [proc(10, 1, 12, 40)]);
+    expect(ticksOf(prev, cur)).toBeCloseTo(42);
+  });
+
+  it('counts a new child from its start, and a leader reaped by an outsider as nothing', () => {
+    const prev = snap(10, [proc(10, 1, 10)]);
+    expect(ticksOf(prev, snap(11, [proc(10, 1, 10), proc(12, 10, 30, 0, 1050)]))).toBeCloseTo(30);
+    expect(ticksOf(prev, snap(11, [proc(12, 10, 30, 0, 50)]))).toBeCloseTo(0);
+    expect(ticksOf(prev, snap(11, []))).toBe(0);
   });
 });
