@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalCluster } from '../../../src/cluster/local.js';
+import { silentLogger } from '../../../src/log.js';
+import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
+import { parseRunSpec } from '../../../src/jobs/run-spec.js';
+import { BUNDLE, haveBundle, testConfig } from './pipeline-support.js';
+
+// VictoriaMetrics accepts InfluxDB's /api/v2/write; it stands in for InfluxDB here.
+const VM_BIN = '/usr/bin/victoria-metrics';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const ready = haveBundle && existsSync(VM_BIN) && existsSync('/usr/games/minetestserver');
+
+describe.skipIf(!ready)('pipeline → InfluxDB sink', () => {
+  let dir: string;
+  let vm: ChildProcess | null = null;
+  let base = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lbp-influx-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    vm = spawn(VM_BIN, [`-storageDataPath=${dir}/vm`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 240; i++) {
+      if (
+        await fetch(`${base}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`VictoriaMetrics did not answer on ${base}`);
+  });
+  afterAll(async () => {
+    if (vm && vm.exitCode === null) {
+      const exited = new Promise((r) => vm?.once('exit', r));
+      vm.kill('SIGTERM');
+      const timer = setTimeout(() => vm?.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(runId: string, influxUrl: string) {
+    return runBenchmark(
+      { runId, spec: parseRunSpec({ nodes: 2, bots: 2, durationS: 6 }) },
+      {
+        config: testConfig(join(dir, 'work'), { INFLUX_URL: influxUrl }),
+        logger: silentLogger(),
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        backend: new LocalCluster({ workdir: join(dir, 'work') }),
+        swarmBundlePath: BUNDLE,
+      },
+    );
+  }
+
+  it('writes every node, server and swarm sample as it arrives, tagged with the run', async () => {
+    const runId = `lbp-influx-${process.pid}`;
+    const result = await run(runId, base);
+    expect(result.error).toBeUndefined();
+    expect(result.warnings.map((w) => w.code)).not.toContain('influx_write_failed');
+    await fetch(`${base}/internal/force_flush`);
+    const exported = async (match: string) => {
+      const res = await fetch(`${base}/api/v1/export`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ 'match[]': match }).toString(),
+      });
+      return (await res.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+    };
+    let cpu: Awaited<ReturnType<typeof exported>> = [];
+    for (let i = 0; i < 40 && cpu.length < 2; i++) {
+      cpu = await exported(`node_cpu{run="${runId}"}`);
+      if (cpu.length < 2) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(cpu.map((s) => s.metric.node).sort()).toEqual(['local1', 'local2']);
+    for (const series of cpu) {
+      const node = result.nodes.find((n) => n.name === series.metric.node)!;
+      expect(series.metric).toMatchObject({ role: node.role, cluster: 'local' });
+      // Every sample the run kept was also written.
+      expect(series.timestamps.length).toBe(node.samples.length);
+    }
+    expect((await exported(`server_players{run="${runId}"}`)).length).toBe(1);
+    expect((await exported(`swarm_joined{run="${runId}"}`))[0]?.metric.node).toBe('local2');
+  });
+
+  it('a dead InfluxDB costs a warning, never the run', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const result = await run(`lbp-influx-dead-${process.pid}`, dead);
+    expect(result.state).toBe('completed');
+    const warning = result.warnings.find((w) => w.code === 'influx_write_failed');
+    expect(warning?.message).toContain(dead);
+  });
+});
