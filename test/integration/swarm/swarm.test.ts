@@ -219,6 +219,21 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     expect(swarm.bots[0]!.state).toBe('left');
   });
 
+  it('a name already in game fails "bad name" (code 8, already connected)', async () => {
+    const first = new Swarm({ host: '127.0.0.1', port: server.port, bots: 1, prefix: 'twin', behaviour: 'idle' });
+    const second = new Swarm({ host: '127.0.0.1', port: server.port, bots: 1, prefix: 'twin', behaviour: 'idle' });
+    first.start();
+    try {
+      expect(await waitFor(() => first.count('joined') === 1, 30_000)).toBe(true);
+      second.start();
+      expect(await waitFor(() => second.count('failed') === 1, 30_000)).toBe(true);
+      expect(second.bots[0]!.failure).toEqual({ reason: 'bad-name', detail: 'already connected' });
+      expect(first.count('joined')).toBe(1);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+
   it('no server: every bot fails "no response from server" and the bundle exits non-zero with a summary', async () => {
     execFileSync(process.execPath, ['scripts/bundle-swarm.mjs'], { cwd: ROOT });
     expect(
