@@ -35,7 +35,6 @@ export async function connect(ctx: RunContext): Promise<void> {
       samples: [],
       swarmCores: [],
       samplerNoise: [],
-      sampler: null,
       samplerStartedAt: null,
       samplerStoppedAt: null,
       swarm: [],

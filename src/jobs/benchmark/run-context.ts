@@ -33,7 +33,6 @@ export interface NodeState {
   swarmCores: { t: number; cores: number }[];
   /** Sampler output lines that were not samples (its errors), last few kept. */
   samplerNoise: string[];
-  sampler: RemoteProcess | null;
   /** When the sampler was started; coverage counts from here or the first sample. */
   samplerStartedAt: number | null;
   samplerStoppedAt: number | null;
@@ -77,8 +76,6 @@ export interface RunState {
   warnings: Warning[];
   /** `--version` line of the Luanti server (preflight). */
   serverVersion: string | null;
-  /** Swarm stats received after the load started are the ones that count. */
-  joinTarget: number;
 }
 
 /** Hooks for tests that need a node to misbehave in a controlled way. Never set in production. */
@@ -156,7 +153,6 @@ export function createRunContext(init: RunContextInit): RunContext {
       windows: { baseline: null, load: null },
       phases: [],
       warnings: [],
-      joinTarget: init.spec.bots,
       serverVersion: null,
     },
     phase: null,

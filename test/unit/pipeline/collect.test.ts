@@ -48,7 +48,6 @@ function node(index: number, role: NodeState['role'], bots: number, samples: Sam
     // The swarm group uses half of the run's processes' CPU on a bot node.
     swarmCores: role === 'server' ? [] : samples.map((x) => ({ t: x.t, cores: x.cpuProc / 2 })),
     samplerNoise: [],
-    sampler: null,
     samplerStartedAt: T0,
     samplerStoppedAt: T0 + 40_000,
     swarm: [],
