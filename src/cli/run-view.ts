@@ -18,6 +18,8 @@ export class RunView {
   private readonly nodes = new Map<string, string>();
   private bar: cliProgress.SingleBar | null = null;
   private drawnLines = 0;
+  /** The phase that started last: waiting states (SLURM queue, barrier) belong to it. */
+  private current: PhaseName = 'reserve';
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
@@ -41,6 +43,7 @@ export class RunView {
     switch (event.type) {
       case 'phase':
         this.phases.set(event.phase, { state: event.state, message: event.message });
+        if (event.state === 'started') this.current = event.phase;
         if (event.phase === 'load' && event.state !== 'started') this.stopBar();
         break;
       case 'node':
@@ -50,7 +53,10 @@ export class RunView {
         );
         break;
       case 'wait':
-        this.phases.set('reserve', { state: 'started', message: event.message });
+        this.phases.set(this.current, {
+          state: this.phases.get(this.current)?.state ?? 'started',
+          message: event.message,
+        });
         break;
       case 'warning':
         this.clear();

@@ -70,3 +70,20 @@ describe('run view', () => {
     expect(text).toContain('teardown: 1/2 steps ok; FAILED stop sampler on node3: Error: gone');
   });
 });
+
+describe('run view on a terminal', () => {
+  it('attaches waiting states to the phase that is running and redraws the checklist', () => {
+    let text = '';
+    const out = { write: (s: string) => (text += s) } as unknown as NodeJS.WriteStream;
+    const view = new RunView(out, true);
+    view.sink({ type: 'phase', phase: 'reserve', state: 'started' });
+    view.sink({ type: 'wait', message: 'SLURM job 42 pending (Resources)' });
+    view.sink({ type: 'phase', phase: 'reserve', state: 'done' });
+    view.sink({ type: 'phase', phase: 'swarm', state: 'started' });
+    view.sink({ type: 'wait', message: '2 of 2 swarms ready at the barrier; released together' });
+    const last = text.slice(text.lastIndexOf('\x1b[0J') + 4);
+    expect(last).toContain('✅ reserve\n');
+    expect(last).toContain('… swarm: 2 of 2 swarms ready at the barrier; released together\n');
+    expect(text).toContain('… reserve: SLURM job 42 pending (Resources)\n');
+  });
+});
