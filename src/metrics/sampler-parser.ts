@@ -18,6 +18,8 @@ export interface NodeFacts {
   clockTicks: number;
   /** Logical CPUs (processor entries in /proc/cpuinfo). */
   cores: number;
+  /** Memory page size in bytes (`getconf PAGESIZE`). */
+  pageSize: number;
   hostname: string;
   kernel: string;
   cpuModel: string;
@@ -273,6 +275,8 @@ interface FrameBuilder {
   label: string | null;
   /** The next `stat` line is the group leader named by the pid file. */
   expectLeader: boolean;
+  /** After a `head` file header: what the next line is. */
+  pending: { pid: number; kind: 'stat' | 'statm' } | null;
 }
 
 /**
@@ -339,10 +343,12 @@ export class SamplerStream {
     const kv = Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
     const clockTicks = Number(kv.clk);
     const cores = Number(kv.cores);
+    const pageSize = Number(kv.page);
     return {
       timeMs,
       clockTicks: Number.isFinite(clockTicks) && clockTicks > 0 ? clockTicks : 100,
       cores: Number.isFinite(cores) ? cores : 0,
+      pageSize: Number.isFinite(pageSize) && pageSize > 0 ? pageSize : 4096,
     };
   }
 
@@ -360,6 +366,7 @@ export class SamplerStream {
         timeMs: h.timeMs ?? 0,
         clockTicks: h.clockTicks ?? 100,
         cores: h.cores ?? 0,
+        pageSize: h.pageSize ?? 4096,
         hostname: h.hostname ?? '',
         kernel: h.kernel ?? '',
         cpuModel: value,
@@ -388,6 +395,7 @@ export class SamplerStream {
       rss: new Map(),
       label: null,
       expectLeader: false,
+      pending: null,
     };
     return null;
   }
@@ -397,6 +405,24 @@ export class SamplerStream {
     if (!f) {
       // Lines before the first frame (e.g. the tail of a frame cut by a reconnect) are ignored.
       if (tag !== '') this.counters.badLines++;
+      return;
+    }
+    if (tag === '==>') {
+      const m = /^==> \/proc\/(\d+)\/(stat|statm) <==$/.exec(line);
+      f.pending = m ? { pid: Number(m[1]), kind: m[2] === 'stat' ? 'stat' : 'statm' } : null;
+      if (!m) this.counters.badLines++;
+      return;
+    }
+    if (line === '') return;
+    if (f.pending) {
+      const { pid, kind } = f.pending;
+      f.pending = null;
+      if (kind === 'stat') this.frameLine('stat', line, `stat ${line}`);
+      else {
+        const pages = Number(line.split(' ')[1]);
+        if (Number.isFinite(pages)) f.rss.set(pid, pages * (this.facts?.pageSize ?? 4096));
+        else this.counters.badLines++;
+      }
       return;
     }
     switch (tag) {

@@ -12,7 +12,7 @@
  *
  * Output, one item per line (parsed by `sampler-parser.ts`):
  * ```
- * #info <epochNs> clk=<CLK_TCK> cores=<n>     once, first line
+ * #info <epochNs> clk=<CLK_TCK> cores=<n> page=<bytes>  once, first line
  * #host <hostname>                            once
  * #kernel <release>                           once
  * #model <cpu model name>                     once
@@ -24,6 +24,7 @@
  * proc <label> <pid>                          for each <runDir>/<label>.pid (pid = group leader)
  * stat <pid> (<comm>) <state> …               /proc/<pid>/stat of the leader and its descendants
  * rss <pid> <kB>                              its resident set (VmRSS), from /proc/<pid>/statm
+ * ==> /proc/<pid>/stat[m] <==  + content      the same for a tree of more than 8 processes (see below)
  * probe <line>                                new complete lines of the probe file, if given
  * #end                                        the frame is complete
  * ```
@@ -35,7 +36,9 @@
  *
  * Resident memory comes from `/proc/<pid>/statm` (resident pages × page size, the same number
  * as VmRSS in `status`) because `read` consumes a file byte by byte and statm is 30 bytes where
- * status is over a kilobyte: it matters on a node running a hundred bot processes.
+ * status is over a kilobyte. For the same reason a process tree of more than 8 processes is read
+ * with one `head -n 1 /proc/<pid>/stat /proc/<pid>/statm …` (one fork, block reads, a
+ * `==> file <==` header before each file) instead of hundreds of one-byte reads per process.
  */
 export const SAMPLER_SCRIPT = `run=$1
 iv=\${2:-1}
@@ -52,7 +55,7 @@ done </proc/cpuinfo
 clk=$(getconf CLK_TCK 2>/dev/null) || clk=100
 pg=$(getconf PAGESIZE 2>/dev/null) || pg=4096
 case $pg in ''|*[!0-9]*) pg=4096 ;; esac
-echo "#info $(date +%s%N) clk=\${clk:-100} cores=$n"
+echo "#info $(date +%s%N) clk=\${clk:-100} cores=$n page=$pg"
 echo "#host $h"
 echo "#kernel $kr"
 echo "#model $model"
@@ -73,21 +76,30 @@ while :; do
     case $p in ''|*[!0-9]*) continue ;; esac
     g=\${f##*/}; g=\${g%.pid}
     echo "proc $g $p"
-    q=$p; seen=0
+    q=$p; seen=0; all=
     while [ -n "$q" ] && [ "$seen" -lt 256 ]; do
       set -- $q
       [ $# -gt 0 ] || break
       x=$1; shift; q=$*
       seen=$((seen+1))
-      l=; read -r l 2>/dev/null </proc/$x/stat || continue
-      echo "stat $l"
-      if read -r a b c 2>/dev/null </proc/$x/statm; then echo "rss $x $((b * pg / 1024))"; fi
+      all="$all $x"
       for c in /proc/$x/task/*/children; do
         [ -r "$c" ] || continue
         k=; read -r k 2>/dev/null <"$c"
         q="$q $k"
       done
     done
+    if [ "$seen" -le 8 ]; then
+      for x in $all; do
+        l=; read -r l 2>/dev/null </proc/$x/stat || continue
+        echo "stat $l"
+        if read -r a b c 2>/dev/null </proc/$x/statm; then echo "rss $x $((b * pg / 1024))"; fi
+      done
+    else
+      set --
+      for x in $all; do set -- "$@" /proc/$x/stat /proc/$x/statm; done
+      head -n 1 "$@" 2>/dev/null
+    fi
   done
   if [ -n "$probe" ]; then
     if [ -z "$pfd" ] && [ -r "$probe" ]; then exec 3<"$probe"; pfd=1; fi

@@ -144,6 +144,29 @@ describe('sampler script on this machine', () => {
     expect(coreSeconds).toBeLessThan(total * 1.1 + 0.03);
   });
 
+  it('reads a tree of more than 8 processes in one go, exactly as process by process', async () => {
+    const tree = spawn(
+      'sh',
+      ['-c', 'echo $$ > "$1/big.pid"; i=0; while [ $i -lt 20 ]; do sleep 600 & i=$((i+1)); done; wait', 'sh', dir],
+      { detached: true, stdio: 'ignore' },
+    );
+    started.push(tree);
+    const r = startSampler(dir);
+    started.push(r.child);
+    await waitFrames(r, 3);
+    const stream = new SamplerStream();
+    for (const l of r.lines) stream.push(l);
+    expect(r.stderr).toEqual([]);
+    expect(r.lines.some((l) => l.startsWith('==> /proc/'))).toBe(true);
+    expect(stream.counters.badLines).toBe(0);
+    const procs = stream.last?.processes ?? [];
+    expect(procs).toHaveLength(21);
+    for (const p of procs) {
+      const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+      expect(p.rssBytes).toBe(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024);
+    }
+  });
+
   it('keeps running when the run directory disappears', async () => {
     const r = startSampler(dir);
     started.push(r.child);

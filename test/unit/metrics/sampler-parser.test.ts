@@ -17,6 +17,8 @@ import {
 // whose child spins), an idle sleeper, a growing probe file; then the sleeper vanishing.
 const busy = readFileSync(new URL('./fixtures/busy.txt', import.meta.url), 'utf8');
 const vanish = readFileSync(new URL('./fixtures/vanish.txt', import.meta.url), 'utf8');
+// A group of 13 processes, which the script reads with one `head` per frame.
+const many = readFileSync(new URL('./fixtures/many.txt', import.meta.url), 'utf8');
 
 function meminfoTotalBytes(text: string): number {
   const m = /mem MemTotal:\s+(\d+) kB/.exec(text);
@@ -120,6 +122,20 @@ describe('SamplerStream on captured frames', () => {
     const rows = probeLines.slice(1).map((l) => Number(l.split(',')[0]));
     expect(rows.length).toBeGreaterThan(5);
     expect(rows).toEqual(rows.map((_, i) => i));
+  });
+
+  it('reads a large process tree printed by head, with file headers', () => {
+    const stream = new SamplerStream();
+    const samples = many.split('\n').flatMap((l) => stream.push(l) ?? []);
+    expect(many).toContain('==> /proc/');
+    expect(stream.counters.badLines).toBe(0);
+    expect(samples.length).toBeGreaterThan(0);
+    const procs = stream.last?.processes ?? [];
+    expect(procs).toHaveLength(13);
+    expect(procs[0]?.pid).toBe(procs[0]?.pgrp);
+    expect(procs.every((p) => p.label === 'many' && p.rssBytes > 0 && p.pgrp === procs[0]?.pid)).toBe(true);
+    expect(stream.facts?.pageSize).toBe(4096);
+    expect(samples.at(-1)?.memProc).toBe(procs.reduce((a, p) => a + p.rssBytes, 0));
   });
 
   it('keeps sampling when a process vanishes, with its memory gone', () => {
