@@ -1,4 +1,4 @@
-import { DiscordAPIError, REST, type RawFile } from '@discordjs/rest';
+import { DiscordAPIError, RateLimitError, REST, type RawFile } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import type { Logger } from '../log.js';
 import type { ProgressEvent } from '../jobs/benchmark/progress.js';
@@ -29,9 +29,19 @@ export interface NotifierOptions {
   maxBackoffMs?: number;
 }
 
-/** A REST client for the bot token. 429s are waited out by @discordjs/rest itself. */
+/**
+ * A REST client for the bot token. 429s on posts are waited out by
+ * @discordjs/rest itself; on edits (PATCH) they are rejected instead, because
+ * a progress edit is worth skipping, never waiting for: the next one carries
+ * the whole state.
+ */
 export function createRest(api: string, token: string): REST {
-  return new REST({ api, timeout: 15_000, retries: 2 }).setToken(token);
+  return new REST({
+    api,
+    timeout: 15_000,
+    retries: 2,
+    rejectOnRateLimit: (data) => data.method.toLowerCase() === 'patch',
+  }).setToken(token);
 }
 
 /** Errors that retrying will not fix (bad request, missing access, unknown channel). */
@@ -139,6 +149,7 @@ class ProgressMessage implements ProgressHandle {
   private timer: NodeJS.Timeout | null = null;
   private dirty = true;
   private finished = false;
+  private retryAfterMs = 0;
 
   constructor(
     private readonly notifier: DiscordNotifier,
@@ -166,13 +177,18 @@ class ProgressMessage implements ProgressHandle {
     this.timer = null;
     this.view.finish(outcome);
     if (this.inFlight) await this.inFlight;
-    this.dirty = true;
-    await this.flush(false);
+    // The final state matters more than a live one: try a few times, honouring Retry-After (bounded).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      this.dirty = true;
+      await this.flush(false);
+      if (!this.dirty) return;
+      await sleep(Math.min(10_000, Math.max(500, this.retryAfterMs)));
+    }
   }
 
   private schedule(): void {
     if (this.finished || this.timer || this.inFlight) return;
-    const wait = Math.max(0, this.lastSentAt + this.intervalMs - Date.now());
+    const wait = Math.max(0, this.lastSentAt + Math.max(this.intervalMs, this.retryAfterMs) - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.dirty) void this.flush(true);
@@ -198,7 +214,9 @@ class ProgressMessage implements ProgressHandle {
         } else {
           await this.notifier.send('patch', Routes.channelMessage(this.data.channelId, this.messageId), body);
         }
+        this.retryAfterMs = 0;
       } catch (error) {
+        this.retryAfterMs = error instanceof RateLimitError ? error.retryAfter : 0;
         // A lost edit is harmless: the next one carries the whole state.
         this.dirty = true;
         this.notifier.logger.warn({ err: error, run: this.data.runId }, 'progress message not updated');
