@@ -4,7 +4,7 @@ import { allCommands } from './commands/index.js';
 import type { BotContext } from './discord/bot-context.js';
 import { createInteractionHandler } from './discord/interaction-router.js';
 import { createRunQueue, incrRunCounter, producerConnection } from './jobs/queue.js';
-import { RedisRunRecords } from './jobs/run-records.js';
+import { RunRecords } from './jobs/run-records.js';
 import { createLogger, type Logger } from './log.js';
 import { createReportRenderer } from './discord/report-renderer.js';
 
@@ -16,7 +16,7 @@ export async function startBot(config: Config, logger: Logger): Promise<{ stop()
   const token = requireSetting(config, 'DISCORD_TOKEN', 'to log in to Discord');
   const redis = producerConnection(config);
   const queue = createRunQueue(config, producerConnection(config));
-  const records = new RedisRunRecords(redis, config.QUEUE_PREFIX);
+  const records = new RunRecords(redis, config.QUEUE_PREFIX);
   const ctx: BotContext = {
     config,
     logger,

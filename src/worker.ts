@@ -3,7 +3,7 @@ import { loadConfig, requireSetting } from './config.js';
 import { createRest, DiscordNotifier } from './discord/notifier.js';
 import { createReportRenderer } from './discord/report-renderer.js';
 import { runBenchmark } from './jobs/benchmark/pipeline.js';
-import { RedisRunRecords } from './jobs/run-records.js';
+import { RunRecords } from './jobs/run-records.js';
 import { startRunWorker } from './jobs/run-worker.js';
 import { createLogger } from './log.js';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     logger,
     runBenchmark,
     notifier,
-    store: new RedisRunRecords(redis, config.QUEUE_PREFIX),
+    store: new RunRecords(redis, config.QUEUE_PREFIX),
     redis,
   });
   logger.info({ prefix: config.QUEUE_PREFIX, cluster: config.CLUSTER }, 'worker ready');

@@ -1,44 +1,45 @@
 import type { Redis } from 'ioredis';
-import { runResultSchema, type RunResult } from './benchmark/run-result.js';
+import { RunStore } from '../store/run-store.js';
+import type { RunResult } from './benchmark/run-result.js';
 
 /**
- * Finished run results in Redis, kept for good (BullMQ's own retention is
- * bounded). Minimal stand-in used by the bot and the worker until the shared
- * run store (src/store/run-store.ts) is wired in; same key prefix as the queue.
+ * The bot's and worker's view of the shared run store (src/store/run-store.ts):
+ * results saved for good, read back by run id, listed newest first.
  */
-export class RedisRunRecords {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+export class RunRecords {
+  readonly store: RunStore;
 
-  private key(runId: string): string {
-    return `${this.prefix}:result:${runId}`;
-  }
-
-  private get indexKey(): string {
-    return `${this.prefix}:results`;
+  constructor(redis: Redis, prefix: string) {
+    this.store = new RunStore(redis, prefix);
   }
 
   async save(result: RunResult): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.key(result.runId), JSON.stringify(result))
-      .zadd(this.indexKey, result.manifest.createdAt || Date.now(), result.runId)
-      .exec();
+    await this.store.saveResult(result);
   }
 
   async get(runId: string): Promise<RunResult | null> {
-    const raw = await this.redis.get(this.key(runId));
-    if (raw === null) return null;
-    const parsed = runResultSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
+    return this.store.getResult(runId);
   }
 
-  /** Newest first. */
+  /** Newest first; runs without a stored result (still queued or running) are left out. */
   async list(count: number): Promise<RunResult[]> {
-    const ids = await this.redis.zrevrange(this.indexKey, 0, Math.max(0, count - 1));
-    const results = await Promise.all(ids.map((id) => this.get(id)));
-    return results.filter((r): r is RunResult => r !== null);
+    const records = await this.store.listLatest(count * 2);
+    const results: RunResult[] = [];
+    for (const r of records) {
+      if (results.length >= count) break;
+      const result = await this.store.getResult(r.runId);
+      if (result) results.push(result);
+    }
+    return results;
+  }
+
+  /** Record a queued run, so the store knows it before it has a result. */
+  async queued(input: {
+    runId: string;
+    requestedBy: string;
+    spec: RunResult['spec'];
+    createdAt: number;
+  }): Promise<void> {
+    await this.store.create({ ...input, state: 'queued' });
   }
 }

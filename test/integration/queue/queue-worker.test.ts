@@ -17,7 +17,7 @@ import {
   QueueLimitError,
 } from '../../../src/jobs/queue.js';
 import type { RunBenchmarkFn } from '../../../src/jobs/run-job.js';
-import { RedisRunRecords } from '../../../src/jobs/run-records.js';
+import { RunRecords } from '../../../src/jobs/run-records.js';
 import { startRunWorker, type RunWorker } from '../../../src/jobs/run-worker.js';
 import { parseRunSpec } from '../../../src/jobs/run-spec.js';
 import { silentLogger } from '../../../src/log.js';
@@ -100,7 +100,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       logger: silentLogger(),
       runBenchmark: scripted,
       notifier,
-      store: new RedisRunRecords(redis, PREFIX),
+      store: new RunRecords(redis, PREFIX),
       redis,
     });
     return worker;
@@ -169,7 +169,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
     expect(progress).toBeDefined();
     expect(emulator.latest(progress!)).toContain('finished');
     // The result is stored before it is posted.
-    expect((await new RedisRunRecords(redis, PREFIX).get(first.runId))?.state).toBe('completed');
+    expect((await new RunRecords(redis, PREFIX).get(first.runId))?.state).toBe('completed');
   });
 
   it('cancels a running run from another connection (as the bot would) and says who', async () => {
@@ -198,7 +198,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       logger: silentLogger(),
       queue,
       redis,
-      runs: new RedisRunRecords(redis, PREFIX),
+      runs: new RunRecords(redis, PREFIX),
       nextRunNumber: () => incrRunCounter(redis, PREFIX),
       now: () => Date.now(),
     } satisfies BotContext;
