@@ -11,7 +11,7 @@ const MIN_NODE_MAJOR = 18;
 
 /**
  * One fixed script per node, inputs as positional parameters (never pasted):
- * $1 workdir, $2 server binary or '', $3 node binary or '', $4 bot command or '', $5 game id or ''.
+ * $1 the run's directory (created here, so later phases need no mkdir), $2 server binary or '', $3 node binary or '', $4 bot command or '', $5 game id or ''.
  * Prints key=value lines the parser below reads.
  */
 const PREFLIGHT_SCRIPT = `
@@ -88,7 +88,7 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
         '-c',
         PREFLIGHT_SCRIPT,
         'sh',
-        node.conn.workdir,
+        `${node.conn.workdir}/${ctx.runId}`,
         hostsServer ? config.LUANTI_SERVER_BIN : '',
         hostsBots && builtin ? config.REMOTE_NODE_BIN : '',
         hostsBots && !builtin ? botCommand : '',

@@ -105,15 +105,13 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
   );
   const controller = new AbortController();
   node.samplerStartedAt = Date.now();
+  // Preflight created the run directory; the sampler lists pid files there.
   const running = node.conn
-    .exec(['mkdir', '-p', runDir], { timeoutMs: 30_000, signal: controller.signal })
-    .then(() =>
-      node.conn.exec(argv, {
-        signal: controller.signal,
-        onLine: (line, stream) => (stream === 'stderr' ? noise(line) : feed.line(line)),
-        allowFailure: true,
-      }),
-    )
+    .exec(argv, {
+      signal: controller.signal,
+      onLine: (line, stream) => (stream === 'stderr' ? noise(line) : feed.line(line)),
+      allowFailure: true,
+    })
     .then(
       (r) => {
         for (const l of r.stderr.split('\n').filter(Boolean).slice(-3)) node.samplerNoise.push(l);

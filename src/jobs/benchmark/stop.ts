@@ -12,11 +12,12 @@ const TAIL_LINES = 20;
  */
 export async function stop(ctx: RunContext): Promise<void> {
   const swarms = ctx.state.nodes.filter((n) => n.swarmProcess);
-  await Promise.all(
+  await Promise.all(swarms.map((node) => node.swarmProcess!.stop(SWARM_GRACE_MS)));
+  // The swarm tails are only logged: fetch them while the server shuts down.
+  const tails = Promise.all(
     swarms.map(async (node) => {
-      await node.swarmProcess!.stop(SWARM_GRACE_MS);
       const tail = await node.swarmProcess!.tail(TAIL_LINES).catch(() => []);
-      ctx.log(node.name).info({ tail }, 'swarm stopped');
+      ctx.log(node.name).info({ tail: tail.slice(-5) }, 'swarm stopped');
     }),
   );
   const server = ctx.state.server;
@@ -25,4 +26,5 @@ export async function stop(ctx: RunContext): Promise<void> {
     server.logTail = await server.process.tail(TAIL_LINES).catch(() => []);
     ctx.log(ctx.state.nodes[0]?.name).info({ tail: server.logTail.slice(-5) }, 'server stopped');
   }
+  await tails;
 }
