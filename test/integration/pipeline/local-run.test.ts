@@ -54,7 +54,7 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))('pipeline on the local c
           sink(e);
           if (options.abortOn?.(e) && !controller.signal.aborted) controller.abort(new Error('test abort'));
         },
-        backend: new LocalCluster({ workdir }),
+        backend: new LocalCluster({ workdir: options.env?.REMOTE_WORKDIR ?? workdir }),
         swarmBundlePath: BUNDLE,
         testHooks: options.hooks,
       },
@@ -141,6 +141,16 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))('pipeline on the local c
     expect(result.error).toMatchObject({ name: 'PreflightError', phase: 'preflight', node: 'local1' });
     expect(result.error!.message).toContain('local1: LUANTI_SERVER_BIN /nonexistent not found');
     await expectNothingLeft(runId, 2);
+  });
+
+  it('an unwritable REMOTE_WORKDIR fails preflight on every node, naming the directory', async () => {
+    const { result } = await run(
+      { nodes: 2, bots: 2, durationS: 10 },
+      { env: { REMOTE_WORKDIR: '/proc/lbp-unwritable' } },
+    );
+    expect(result.error).toMatchObject({ name: 'PreflightError', phase: 'preflight' });
+    expect(result.error!.message).toContain('local1: REMOTE_WORKDIR /proc/lbp-unwritable/local1 is not writable');
+    expect(result.error!.message).toContain('local2: REMOTE_WORKDIR /proc/lbp-unwritable/local2 is not writable');
   });
 
   it('an external bot command (our bundle as a foreign binary) and nodes: 1', async () => {
