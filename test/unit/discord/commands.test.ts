@@ -7,7 +7,8 @@ describe('slash command definitions', () => {
     const config = loadConfig({ BENCH_MAX_NODES: '8', BENCH_MAX_BOTS: '300', BENCH_MAX_DURATION_S: '600' });
     const [bench, runs] = allCommands(config);
     expect(bench?.data.name).toBe('bench');
-    const opt = (name: string) => bench?.data.options?.find((o) => o.name === name) as Record<string, unknown>;
+    const opt = (name: string) =>
+      bench?.data.options?.find((o) => o.name === name) as unknown as Record<string, unknown>;
     expect(opt('nodes')).toMatchObject({ type: 4, required: true, min_value: 1, max_value: 8 });
     expect(opt('bots')).toMatchObject({ type: 4, required: true, min_value: 1, max_value: 300 });
     expect(opt('duration')).toMatchObject({ type: 4, max_value: 600 });
