@@ -66,7 +66,7 @@ async function triage(interaction: Interaction, error: unknown, ctx: BotContext)
     log.info({ code: error.code }, `user error: ${error.message}`);
     text = `⚠️ ${error.message} (\`${error.code}\`)`;
   } else {
-    log.error({ err: error }, 'interaction failed');
+    log.error({ err: briefError(error) }, 'interaction failed');
     text = `💥 Something went wrong on our side. Quote \`${interaction.id}\` when you report it.`;
   }
   if (!interaction.isRepliable()) {
@@ -82,4 +82,19 @@ async function triage(interaction: Interaction, error: unknown, ctx: BotContext)
   } catch (replyError) {
     log.warn({ err: replyError }, 'could not tell the user about the error');
   }
+}
+
+/** What to log of an error: discord.js REST errors carry the whole request body, attachments included. */
+function briefError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const extra = error as Error & { status?: number; code?: unknown; method?: string; url?: string };
+  return {
+    type: error.name,
+    message: error.message,
+    stack: error.stack,
+    status: extra.status,
+    code: extra.code,
+    method: extra.method,
+    url: extra.url,
+  };
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { RunStore } from '../../src/store/run-store.js';
+import { threeNodeRun } from '../support/fixtures/run-result-fixture.js';
 import { DiscordEmulator } from '../support/discord-emulator/emulator.js';
 import {
   appEnv,
@@ -29,6 +31,7 @@ describe('bot: /bench validation end to end', () => {
   });
 
   afterAll(async () => {
+    if (process.env.DEBUG_BOT) console.log(bot?.output());
     await bot?.stop();
     await emulator.stop();
     await deletePrefix(REDIS_URL, PREFIX);
@@ -78,5 +81,40 @@ describe('bot: /bench validation end to end', () => {
     expect(reply.ephemeral).toBe(true);
     expect(reply.content).toContain('not_allowed_role');
     expect(await queuedKeys()).toEqual([]);
+  });
+
+  async function runs(sub: string, options: unknown[] = [], as = user) {
+    const id = emulator.dispatchCommand('runs', [{ name: sub, type: 1, options }], as);
+    return { id, cb: await emulator.awaitCallback(id) };
+  }
+
+  it('/runs queue, history, show, compare and cancel answer from Redis', async () => {
+    const store = new RunStore(redis, PREFIX);
+    await store.saveResult(threeNodeRun({ runId: 'run-901' }));
+    await store.saveResult(threeNodeRun({ runId: 'run-902', bots: 40 }));
+
+    const queue = await runs('queue');
+    expect(String(queue.cb.data.content)).toContain('queue is empty');
+
+    const history = await runs('history', [{ name: 'count', type: 4, value: 5 }]);
+    expect(String(history.cb.data.content)).toMatch(/run-902[\s\S]*run-901/);
+
+    const compare = await runs('compare', [
+      { name: 'a', type: 3, value: '901' },
+      { name: 'b', type: 3, value: 'run-902' },
+    ]);
+    expect(String(compare.cb.data.content)).toContain('step p95 ms');
+
+    // show defers (a chart can take longer than 3 s), then edits the reply with the PNG.
+    const show = await runs('show', [{ name: 'run', type: 3, value: 'run-901' }]);
+    expect(show.cb.type).toBe(5);
+    const edited = await emulator.waitForWebhookMessage(show.id, 60_000);
+    expect(edited.content).toContain('**run-901**');
+    expect(edited.attachments[0]?.data.subarray(1, 4).toString()).toBe('PNG');
+
+    const cancel = await runs('cancel', [{ name: 'run', type: 3, value: 'run-901' }]);
+    expect(String(cancel.cb.data.content)).toContain('already_finished');
+    const unknown = await runs('show', [{ name: 'run', type: 3, value: 'nonsense' }]);
+    expect(String(unknown.cb.data.content)).toContain('unknown_run');
   });
 });

@@ -77,7 +77,7 @@ export class DiscordEmulator {
   readonly callbacks: InteractionCallback[] = [];
   readonly registeredCommands: { route: string; body: unknown }[] = [];
   /** Follow-ups and edits of interaction replies, keyed by interaction token. */
-  readonly webhookMessages: { token: string; content: string; at: number }[] = [];
+  readonly webhookMessages: { token: string; content: string; at: number; attachments: RecordedAttachment[] }[] = [];
 
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
@@ -229,6 +229,21 @@ export class DiscordEmulator {
     );
   }
 
+  /** Wait for an edit or follow-up of an interaction's reply (`editReply`, `followUp`). */
+  async waitForWebhookMessage(
+    interactionId: string,
+    timeoutMs = 30_000,
+  ): Promise<DiscordEmulator['webhookMessages'][number]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.webhookMessages.find((w) => w.token === `itok-${interactionId}`);
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for the reply edit of interaction ${interactionId}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Requests to the channel-message routes (what the worker sends), optionally since a time. */
   messageRequests(since = 0): RecordedRequest[] {
     return this.requests.filter(
@@ -319,7 +334,7 @@ export class DiscordEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = url.pathname.replace(/^\/api(\/v\d+)?/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api(\/v\d+)?/, '');
     const method = req.method ?? 'GET';
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -418,9 +433,9 @@ export class DiscordEmulator {
       return;
     }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/@original)?$/.exec(path))) {
-      const { json } = this.parseBody(body, contentType);
+      const { json, attachments } = this.parseBody(body, contentType);
       const content = typeof json.content === 'string' ? json.content : '';
-      this.webhookMessages.push({ token: m[2] ?? '', content, at: Date.now() });
+      this.webhookMessages.push({ token: m[2] ?? '', content, at: Date.now(), attachments });
       send(200, this.messageObject(this.snowflake(), this.channelId, content, []));
       return;
     }
