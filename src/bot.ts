@@ -3,7 +3,9 @@ import { loadConfig, requireSetting, type Config } from './config.js';
 import { allCommands } from './commands/index.js';
 import type { BotContext } from './discord/bot-context.js';
 import { createInteractionHandler } from './discord/interaction-router.js';
-import { createRunQueue, incrRunCounter, producerConnection } from './jobs/queue.js';
+import { QueueEvents } from 'bullmq';
+import { blockingConnection, createRunQueue, incrRunCounter, producerConnection, QUEUE_NAME } from './jobs/queue.js';
+import { watchStalledRuns } from './discord/stalled-notice.js';
 import { RunRecords } from './jobs/run-records.js';
 import { createLogger, type Logger } from './log.js';
 import { createReportRenderer } from './discord/report-renderer.js';
@@ -33,12 +35,19 @@ export async function startBot(config: Config, logger: Logger): Promise<{ stop()
   client.on(Events.Error, (error) => logger.error({ err: error }, 'gateway error'));
   client.once(Events.ClientReady, (c) => logger.info({ user: c.user.tag }, 'bot ready'));
   await client.login(token);
+  const stopWatching = await watchStalledRuns({
+    queue,
+    queueEvents: new QueueEvents(QUEUE_NAME, { connection: blockingConnection(config), prefix: config.QUEUE_PREFIX }),
+    rest: client.rest,
+    logger,
+  });
   let stopped = false;
   return {
     async stop() {
       if (stopped) return;
       stopped = true;
       const errors: unknown[] = [];
+      await stopWatching().catch((e: unknown) => errors.push(e));
       await client.destroy().catch((e: unknown) => errors.push(e));
       await queue.close().catch((e: unknown) => errors.push(e));
       redis.disconnect();

@@ -75,15 +75,19 @@ export function createRunQueue(config: Pick<Config, 'QUEUE_PREFIX'>, connection:
  * Worker options: one run per worker, and `maxStalledCount: 0` so a job whose
  * worker died fails with a clear reason instead of silently running again.
  */
-export function workerOptions(config: Pick<Config, 'QUEUE_PREFIX'>, connection: ConnectionOptions): WorkerOptions {
+export function workerOptions(
+  config: Pick<Config, 'QUEUE_PREFIX'>,
+  connection: ConnectionOptions,
+  timing: { lockDuration?: number; stalledInterval?: number } = {},
+): WorkerOptions {
   return {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: 1,
     maxStalledCount: 0,
-    // A run keeps the event loop free (all I/O), so the default lock renewal holds.
-    lockDuration: 60_000,
-    stalledInterval: 30_000,
+    // A run keeps the event loop free (all I/O), so lock renewal holds; a dead worker is noticed within about a minute.
+    lockDuration: timing.lockDuration ?? 60_000,
+    stalledInterval: timing.stalledInterval ?? 30_000,
   };
 }
 

@@ -17,6 +17,8 @@ export interface RunWorkerDeps {
   redis: Redis;
   /** How long the job waits for report delivery before leaving it to the background. */
   reportWaitMs?: number;
+  /** Lock and stalled-check timing (tests shorten them). */
+  timing?: { lockDuration?: number; stalledInterval?: number };
   /** How long shutdown waits for background report deliveries. Default 10 s. */
   shutdownDeliveryWaitMs?: number;
 }
@@ -43,7 +45,7 @@ export async function startRunWorker(deps: RunWorkerDeps): Promise<RunWorker> {
     cancelRequest: (runId) => isCancelRequested(deps.redis, prefix, runId),
     ...(deps.reportWaitMs !== undefined ? { reportWaitMs: deps.reportWaitMs } : {}),
   });
-  const worker = new Worker(QUEUE_NAME, processor, workerOptions(config, blockingConnection(config)));
+  const worker = new Worker(QUEUE_NAME, processor, workerOptions(config, blockingConnection(config), deps.timing));
   worker.on('failed', (job, error) => logger.error({ run: job?.id, err: error }, 'run job failed'));
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   const subscriber = deps.redis.duplicate();

@@ -19,6 +19,9 @@ import {
 import type { RunBenchmarkFn } from '../../../src/jobs/run-job.js';
 import { RunRecords } from '../../../src/jobs/run-records.js';
 import { startRunWorker, type RunWorker } from '../../../src/jobs/run-worker.js';
+import { QueueEvents } from 'bullmq';
+import { watchStalledRuns } from '../../../src/discord/stalled-notice.js';
+import { blockingConnection, QUEUE_NAME } from '../../../src/jobs/queue.js';
 import { parseRunSpec } from '../../../src/jobs/run-spec.js';
 import { silentLogger } from '../../../src/log.js';
 import { makeRunResult } from '../../support/fixtures/run-result-fixture.js';
@@ -45,6 +48,8 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
   let worker: RunWorker | null = null;
   const started: string[] = [];
   const aborted: string[] = [];
+  /** Runs whose scripted pipeline should die (throw) at the next step, like a crashed worker. */
+  const killed = new Set<string>();
 
   /** A pipeline stand-in: ~`durationS` × 100 ms of "load" with live events, abortable. */
   const scripted: RunBenchmarkFn = async (input, deps) => {
@@ -55,6 +60,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
     const steps = input.spec.durationS;
     let state: RunResult['state'] = 'completed';
     for (let i = 0; i < steps; i++) {
+      if (killed.has(input.runId)) throw new Error('simulated worker death');
       if (deps.signal.aborted) {
         aborted.push(input.runId);
         state = 'cancelled';
@@ -86,7 +92,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       : result;
   };
 
-  async function startWorker(): Promise<RunWorker> {
+  async function startWorker(timing?: { lockDuration: number; stalledInterval: number }): Promise<RunWorker> {
     const notifier = new DiscordNotifier({
       rest: createRest(emulator.apiUrl, emulator.token),
       logger: silentLogger(),
@@ -102,6 +108,7 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       notifier,
       store: new RunRecords(redis, PREFIX),
       redis,
+      ...(timing ? { timing } : {}),
     });
     return worker;
   }
@@ -271,5 +278,37 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
     await worker?.close();
     worker = null;
     expect(aborted).toContain(runId);
+  });
+
+  it('a run whose worker died fails at once (maxStalledCount 0) and the requester is told', async () => {
+    const timing = { lockDuration: 2000, stalledInterval: 1000 };
+    const stopWatching = await watchStalledRuns({
+      queue,
+      queueEvents: new QueueEvents(QUEUE_NAME, { connection: blockingConnection(config), prefix: PREFIX }),
+      rest: createRest(emulator.apiUrl, emulator.token),
+      logger: silentLogger(),
+    });
+    try {
+      const dying = await startWorker(timing);
+      const { runId } = await enqueue(alice, 600);
+      await emulator.waitForMessage((m) => m.content.includes(`**${runId}**`), 30_000, 'progress');
+      // Lock renewal stops as if the process died; its processor is then made to fail.
+      await dying.worker.close(true);
+      killed.add(runId);
+      worker = null;
+      await startWorker(timing);
+      const notice = await emulator.waitForMessage(
+        (m) => m.content.includes('the worker died'),
+        60_000,
+        'worker-died notice',
+      );
+      expect(notice.content).toContain(`<@${alice.id}> ❌ **${runId}** failed`);
+      const job = await queue.getJob(runId);
+      expect(await job?.getState()).toBe('failed');
+      expect(job?.failedReason).toMatch(/stalled/);
+      expect(started.filter((r) => r === runId)).toHaveLength(1);
+    } finally {
+      await stopWatching();
+    }
   });
 });
