@@ -6,6 +6,11 @@ import { stepBudgetMs } from '../../luanti/server-config.js';
 const START_BOUND_MS = 30_000;
 const PORT_ATTEMPTS = 5;
 const POLL_MS = 100;
+/**
+ * Luanti prints "listening" before it learns that the port is taken; the bind error
+ * follows within the same step. Listening this long without one counts as bound.
+ */
+const BIND_CHECK_MS = 1200;
 
 /** Port for a run: 30000 + (run number % 1000), so concurrent runs rarely collide; retried upwards on bind failure. */
 export function basePort(runId: string): number {
@@ -18,9 +23,9 @@ export function basePort(runId: string): number {
 
 /**
  * Write a fresh world, config and the probe mod to node 1, start the server in
- * its own process group and wait until it listens AND steps (the probe's first
- * lines arrive through the sampler): Luanti prints "listening" before it learns
- * that the port is taken, so the line alone is not proof.
+ * its own process group and wait until it is up: stepping (the probe's first
+ * lines arrived through the sampler) or listening without a bind error for a
+ * moment. The probe is checked again before the load starts (swarm phase).
  */
 export async function server(ctx: RunContext): Promise<void> {
   const node = ctx.state.nodes[0]!;
@@ -50,6 +55,7 @@ export async function server(ctx: RunContext): Promise<void> {
       settings: ctx.spec.serverSettings,
     });
     let listening = false;
+    let listeningAt = 0;
     let bindFailed = false;
     const lines: string[] = [];
     const proc = await node.conn.spawn(ctx.runId, 'server', deployment.argv, {
@@ -57,7 +63,10 @@ export async function server(ctx: RunContext): Promise<void> {
       onLine: (line) => {
         lines.push(line);
         if (lines.length > 50) lines.shift();
-        if (/listening on/.test(line)) listening = true;
+        if (/listening on/.test(line) && !listening) {
+          listening = true;
+          listeningAt = Date.now();
+        }
         if (/Failed to bind|port already in use/i.test(line)) bindFailed = true;
       },
     });
@@ -66,11 +75,14 @@ export async function server(ctx: RunContext): Promise<void> {
     let exited = false;
     void proc.exited.then(() => (exited = true));
     const until = Date.now() + START_BOUND_MS;
-    while (Date.now() < until && !exited && !bindFailed && ctx.state.server.steps.length === 0) {
+    const stepping = (): boolean => ctx.state.server!.steps.length > 0;
+    // Up: stepping (probe lines arrived), or listening for BIND_CHECK_MS without a bind error.
+    const up = (): boolean => stepping() || (listening && Date.now() - listeningAt >= BIND_CHECK_MS);
+    while (Date.now() < until && !exited && !bindFailed && !up()) {
       await sleep(POLL_MS, ctx.signal);
     }
-    if (ctx.state.server.steps.length > 0 && !exited && !bindFailed) {
-      ctx.log(node.name).info({ port, pgid: proc.pgid }, 'server listening and stepping');
+    if (up() && !exited && !bindFailed) {
+      ctx.log(node.name).info({ port, pgid: proc.pgid, stepping: stepping() }, 'server up');
       ctx.progress({
         type: 'node',
         node: node.name,

@@ -70,6 +70,10 @@ export async function swarm(ctx: RunContext): Promise<void> {
   const joinStart = Date.now();
   ctx.log().info({ nodes: botNodes.length, bots: ctx.spec.bots }, 'swarms released');
 
+  if (serverState.steps.length === 0) {
+    // The server is up but its probe has said nothing yet: the step statistics may stay empty.
+    ctx.log(server.name).warn('no probe steps from the server yet; server step figures may be missing');
+  }
   const requested = ctx.spec.bots;
   const settled = await waitFor(ctx, rampS * 1000 + SETTLE_MARGIN_MS, () => {
     const { joined, failed: failedJoins } = joinCounts(ctx);

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../../../src/cluster/local.js';
 import { silentLogger } from '../../../src/log.js';
 import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
+import { basePort } from '../../../src/jobs/benchmark/server.js';
 import { parseRunSpec, type RunSpecInput } from '../../../src/jobs/run-spec.js';
 import { BUNDLE, haveBundle, processesOfRun, recorder, testConfig } from './pipeline-support.js';
 
@@ -141,6 +143,24 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))('pipeline on the local c
     expect(result.error).toMatchObject({ name: 'PreflightError', phase: 'preflight', node: 'local1' });
     expect(result.error!.message).toContain('local1: LUANTI_SERVER_BIN /nonexistent not found');
     await expectNothingLeft(runId, 2);
+  });
+
+  it('a busy game port: the server moves to the next port and the run completes', async () => {
+    const runId = `lbp-${process.pid}-${n + 1}`;
+    const port = basePort(runId);
+    const blocker = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.bind(port, '0.0.0.0', () => resolve());
+    });
+    try {
+      const { result, events } = await run({ nodes: 1, bots: 1, durationS: 5 });
+      expect(result.error).toBeUndefined();
+      expect(events).toContainEqual(expect.objectContaining({ type: 'node', message: `server on port ${port + 1}` }));
+      expect(result.swarm.joined).toBe(1);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('an unwritable REMOTE_WORKDIR fails preflight on every node, naming the directory', async () => {
