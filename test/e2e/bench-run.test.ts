@@ -30,6 +30,7 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))(
   () => {
     const emulator = new DiscordEmulator();
     let bot: AppProcess | null = null;
+    let env: Record<string, string> = {};
     let worker: AppProcess | null = null;
     let redis: Redis;
     let workdir: string;
@@ -41,7 +42,7 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))(
       // Run ids far from other tests' on this shared machine (the local cluster sweeps by run id).
       await redis.set(`${PREFIX}:run-counter`, String(process.pid * 1000));
       workdir = await mkdtemp(join(tmpdir(), 'lbe2e-'));
-      const env = appEnv(emulator, PREFIX, {
+      env = appEnv(emulator, PREFIX, {
         REMOTE_WORKDIR: workdir,
         BASELINE_S: '2',
         METRICS_GATE_S: '15',
@@ -135,6 +136,41 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))(
       expect(report.content).toContain(`<@${alice.id}>`);
       expect(report.content).toContain('Cleaned up');
       expect(await processesOfRun(runId)).toEqual([]);
+    });
+
+    it('SIGTERM during a run cancels it and exits; after a restart the queue carries on through a 429 storm on edits', async () => {
+      const { runId } = await bench(alice, 1, 5, 120);
+      const progress = await progressOf(runId);
+      await emulator.waitForMessage(
+        (m) => m.id === progress.id && /⏳ load/.test(emulator.latest(m)),
+        180_000,
+        'load phase',
+      );
+      await worker?.stop();
+      expect(worker?.child.exitCode).toBe(0);
+      const cancelled = await reportOf(runId);
+      expect(cancelled.content).toContain('cancelled** by a shutdown of the worker');
+      expect(await processesOfRun(runId)).toEqual([]);
+
+      // Queued while no worker runs; edits rate-limited the whole time.
+      const next = await bench(bob, 1, 5, 10);
+      emulator.injectFault({
+        method: 'PATCH',
+        path: /^\/channels\/\d+\/messages\/\d+$/,
+        status: 429,
+        retryAfter: 2,
+        count: Infinity,
+      });
+      try {
+        worker = spawnApp('worker', env);
+        await waitForOutput(worker, 'worker ready');
+        const report = await reportOf(next.runId);
+        expect(report.content).toContain('✅');
+        expect(report.attachments).toHaveLength(1);
+        expect(emulator.requests.some((r) => r.method === 'PATCH' && r.status === 429)).toBe(true);
+      } finally {
+        emulator.clearFaults();
+      }
     });
   },
 );
