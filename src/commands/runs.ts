@@ -7,7 +7,9 @@ import {
 import { listQueue, normaliseRunId } from '../jobs/queue.js';
 import type { BotContext } from '../discord/bot-context.js';
 import { cancelRun } from '../discord/cancel-run.js';
-import { renderCompare, renderHistory } from '../discord/history-view.js';
+import { renderHistory } from '../discord/history-view.js';
+import { clipText } from '../discord/format.js';
+import { comparabilityWarnings, compareRuns, formatComparison } from '../report/compare.js';
 import type { SlashCommand } from '../discord/interaction-router.js';
 import { invokerOf } from '../discord/invoker.js';
 import { basicSummary, basicVerdict, buildReportMessage, hasData } from '../discord/report-message.js';
@@ -76,7 +78,9 @@ async function executeRuns(interaction: ChatInputCommandInteraction, ctx: BotCon
   if (sub === 'compare') {
     const a = await storedRun(ctx, runIdOption(interaction, 'a'));
     const b = await storedRun(ctx, runIdOption(interaction, 'b'));
-    await interaction.reply({ content: renderCompare(a, b), allowedMentions: { parse: [] } });
+    const warnings = comparabilityWarnings(a, b).map((w) => `⚠️ ${w}`);
+    const table = `\`\`\`\n${clipText(formatComparison(compareRuns(a, b)), 1400)}\n\`\`\``;
+    await interaction.reply({ content: clipText([table, ...warnings].join('\n')), allowedMentions: { parse: [] } });
     return;
   }
   if (sub === 'show') {

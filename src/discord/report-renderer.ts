@@ -1,13 +1,18 @@
 import type { Config } from '../config.js';
 import { renderRunChart } from '../report/render.js';
+import { botsLine, buildSummary, DISCORD_LIMITS, nodeTableCompact, stepLine, verdictText } from '../report/summary.js';
 import type { ReportRenderer } from './notifier.js';
-import { basicSummary, basicVerdict } from './report-message.js';
 
-/** The report parts for Discord: the report module's chart, with summary and verdict lines. */
+/** The report parts for Discord, from the report module: composite chart, per-node table, step and bot lines, verdict. */
 export function createReportRenderer(config: Pick<Config, 'QUICKCHART_URL'>): ReportRenderer {
   return {
     renderChart: (result) => renderRunChart(result, { quickchartUrl: config.QUICKCHART_URL }),
-    summary: basicSummary,
-    verdict: basicVerdict,
+    summary: (result) => {
+      const summary = buildSummary(result);
+      return [nodeTableCompact(summary, DISCORD_LIMITS.codeTable - 300), stepLine(summary), botsLine(summary)].join(
+        '\n',
+      );
+    },
+    verdict: (result) => verdictText(buildSummary(result)),
   };
 }

@@ -103,7 +103,7 @@ describe('bot: /bench validation end to end', () => {
       { name: 'a', type: 3, value: '901' },
       { name: 'b', type: 3, value: 'run-902' },
     ]);
-    expect(String(compare.cb.data.content)).toContain('step p95 ms');
+    expect(String(compare.cb.data.content)).toMatch(/run-901[\s\S]*run-902/);
 
     // show defers (a chart can take longer than 3 s), then edits the reply with the PNG.
     const show = await runs('show', [{ name: 'run', type: 3, value: 'run-901' }]);
