@@ -144,6 +144,7 @@ export class DiscordNotifier implements RunNotifier {
 class ProgressMessage implements ProgressHandle {
   private readonly view: ProgressView;
   private messageId: string | null = null;
+  private messageCreatedAt = 0;
   private lastSentAt = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -206,17 +207,22 @@ class ProgressMessage implements ProgressHandle {
     };
     const run = async (): Promise<void> => {
       try {
+        // Discord refuses edits of messages older than an hour (error 30046): post a fresh one before that.
+        if (this.messageId !== null && Date.now() - this.messageCreatedAt > FRESH_MESSAGE_AFTER_MS)
+          this.messageId = null;
         if (this.messageId === null) {
           const created = (await this.notifier.send('post', Routes.channelMessages(this.data.channelId), body)) as {
             id: string;
           };
           this.messageId = created.id;
+          this.messageCreatedAt = Date.now();
         } else {
           await this.notifier.send('patch', Routes.channelMessage(this.data.channelId, this.messageId), body);
         }
         this.retryAfterMs = 0;
       } catch (error) {
         this.retryAfterMs = error instanceof RateLimitError ? error.retryAfter : 0;
+        if (error instanceof DiscordAPIError && (error.code === 30046 || error.code === 10008)) this.messageId = null;
         // A lost edit is harmless: the next one carries the whole state.
         this.dirty = true;
         this.notifier.logger.warn({ err: error, run: this.data.runId }, 'progress message not updated');
@@ -230,6 +236,9 @@ class ProgressMessage implements ProgressHandle {
     return p;
   }
 }
+
+/** Edits of messages older than one hour fail with 30046; start a new progress message a little before. */
+const FRESH_MESSAGE_AFTER_MS = 50 * 60_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -311,4 +311,48 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       await stopWatching();
     }
   });
+
+  it('progress edits are coalesced: at most one per interval, the last state always shown', async () => {
+    const notifier = new DiscordNotifier({
+      rest: createRest(emulator.apiUrl, emulator.token),
+      logger: silentLogger(),
+      editIntervalMs: 300,
+    });
+    const runId = 'run-777001';
+    const handle = notifier.startProgress({
+      runId,
+      spec: spec(60),
+      requester: alice,
+      channelId: emulator.channelId,
+      guildId: emulator.guildId,
+      createdAt: Date.now(),
+    });
+    const startedAt = Date.now();
+    for (let i = 0; i <= 60; i++) {
+      handle.update({
+        type: 'live',
+        stats: {
+          elapsedS: i,
+          durationS: 60,
+          joined: i,
+          requested: 60,
+          failed: 0,
+          serverStepP95Ms: null,
+          players: i,
+          nodes: [],
+        },
+      });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await handle.finish('done here');
+    const elapsed = Date.now() - startedAt;
+    const message = await emulator.waitForMessage((m) => m.content.startsWith(`**${runId}**`), 10_000, 'progress');
+    // 61 events; one post plus at most one edit per 300 ms of elapsed time, plus the final edit.
+    expect(message.edits.length).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 2);
+    expect(message.edits.length).toBeLessThan(61);
+    const last = emulator.latest(message);
+    expect(last).toContain('bots 60/60 joined');
+    expect(last).toContain('done here');
+    expect(message.edits.at(-1)?.components).toEqual([]);
+  });
 });
