@@ -85,5 +85,10 @@ async function executeBench(interaction: ChatInputCommandInteraction, ctx: BotCo
   }
   ctx.logger.info({ run: queued.runId, position: queued.position, user: invoker.id }, 'run queued');
   const eta = etaSeconds(queued.ahead, queued.ahead.length, ctx.now(), ctx.config.BASELINE_S);
-  await interaction.reply(buildQueuedReply({ runId: queued.runId, position: queued.position, spec, etaS: eta }));
+  const reply = buildQueuedReply({ runId: queued.runId, position: queued.position, spec, etaS: eta });
+  await interaction.reply({
+    content: reply.content,
+    components: reply.components ?? [],
+    allowedMentions: { parse: [] },
+  });
 }
