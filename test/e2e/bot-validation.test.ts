@@ -112,6 +112,17 @@ describe('bot: /bench validation end to end', () => {
     expect(edited.content).toContain('**run-901**');
     expect(edited.attachments[0]?.data.subarray(1, 4).toString()).toBe('PNG');
 
+    // Autocomplete of run ids (interaction type 4 → callback type 8 with choices).
+    const ac = emulator.dispatchCommand(
+      'runs',
+      [{ name: 'show', type: 1, options: [{ name: 'run', type: 3, value: '90', focused: true }] }],
+      user,
+      { focused: true },
+    );
+    const acb = await emulator.awaitCallback(ac);
+    expect(acb.type).toBe(8);
+    expect((acb.data.choices as { value: string }[]).map((c) => c.value).sort()).toEqual(['run-901', 'run-902']);
+
     const cancel = await runs('cancel', [{ name: 'run', type: 3, value: 'run-901' }]);
     expect(String(cancel.cb.data.content)).toContain('already_finished');
     const unknown = await runs('show', [{ name: 'run', type: 3, value: 'nonsense' }]);
