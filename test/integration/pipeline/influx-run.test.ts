@@ -93,10 +93,15 @@ describe.skipIf(!ready)('pipeline → InfluxDB sink', () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
     };
+    const written = (series: Awaited<ReturnType<typeof exported>>) =>
+      series.reduce((a, x) => a + x.timestamps.length, 0);
+    const kept = result.nodes.reduce((a, x) => a + x.samples.length, 0);
     let cpu: Awaited<ReturnType<typeof exported>> = [];
-    for (let i = 0; i < 40 && cpu.length < 2; i++) {
+    // VictoriaMetrics makes fresh points searchable with a short delay even after force_flush.
+    for (let i = 0; i < 60 && written(cpu) < kept; i++) {
+      await fetch(`${base}/internal/force_flush`);
       cpu = await exported(`node_cpu{run="${runId}"}`);
-      if (cpu.length < 2) await new Promise((r) => setTimeout(r, 250));
+      if (written(cpu) < kept) await new Promise((r) => setTimeout(r, 250));
     }
     expect(cpu.map((s) => s.metric.node).sort()).toEqual(['local1', 'local2']);
     for (const series of cpu) {
