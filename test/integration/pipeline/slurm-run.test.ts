@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
@@ -25,7 +26,8 @@ describe.skipIf(!ready)(`pipeline on the SLURM test cluster${ready ? '' : ` (ski
   });
   afterAll(async () => {
     await cluster?.down();
-    if (cluster) await cluster.execIn('node1', ['rm', '-rf', workdir]);
+    // The namespaces share this machine's filesystem: the nodes' work directories are here.
+    await rm(workdir, { recursive: true, force: true });
   });
 
   function config() {
