@@ -308,6 +308,8 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
       expect(job?.failedReason).toMatch(/stalled/);
       expect(started.filter((r) => r === runId)).toHaveLength(1);
     } finally {
+      // Let the "dead" worker's processor finish failing, so it writes nothing after cleanup.
+      await new Promise((r) => setTimeout(r, 1500));
       await stopWatching();
     }
   });
