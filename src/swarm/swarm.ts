@@ -5,7 +5,7 @@ import { WalkBehaviour } from './behaviour/walk.js';
 import { Bot, type BotState } from './bot.js';
 import { FAILURE_TEXT, type FailureReason } from './failure.js';
 import type { ConnectionTimings } from './protocol/connection.js';
-import { percentile } from './percentile.js';
+import { percentile } from '../metrics/stats.js';
 import type { SwarmStatsLine } from './stats.js';
 
 /** Behaviours of the built-in swarm (same names as the run spec). */
@@ -234,8 +234,8 @@ export class Swarm {
       txBytes: d('txBytes'),
       resends: d('resends'),
       decodeErrors: d('decodeErrors'),
-      rttP50Ms: roundOrNull(percentile(this.rtts, 50)),
-      rttP95Ms: roundOrNull(percentile(this.rtts, 95)),
+      rttP50Ms: this.rtts.length > 0 ? round1(percentile(this.rtts, 50)) : null,
+      rttP95Ms: this.rtts.length > 0 ? round1(percentile(this.rtts, 95)) : null,
       posUpdates: d('posUpdates'),
       posCorrections: d('posCorrections'),
       blocks: d('blocks'),
@@ -275,6 +275,6 @@ export class Swarm {
   }
 }
 
-function roundOrNull(v: number | null): number | null {
-  return v === null ? null : Math.round(v * 10) / 10;
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
 }

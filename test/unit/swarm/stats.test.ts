@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { swarmSampleSchema } from '../../../src/jobs/benchmark/run-result.js';
-import { percentile } from '../../../src/swarm/percentile.js';
 import { parseSwarmLine, swarmStatsLineSchema } from '../../../src/swarm/stats.js';
 import { Swarm } from '../../../src/swarm/swarm.js';
 
@@ -17,16 +16,5 @@ describe('swarm stats lines', () => {
     expect(parseSwarmLine('hello')).toBeNull();
     expect(parseSwarmLine('{"kind":"stats"}')).toBeNull();
     expect(parseSwarmLine('{"kind":"ready","t":1,"bots":2,"version":"0.1.0"}')).toMatchObject({ kind: 'ready' });
-  });
-
-  it('percentiles by nearest rank', () => {
-    expect(percentile([], 50)).toBeNull();
-    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
-    expect(
-      percentile(
-        Array.from({ length: 100 }, (_, i) => i + 1),
-        95,
-      ),
-    ).toBe(95);
   });
 });
