@@ -6,7 +6,8 @@ import type { ReportRenderer } from './notifier.js';
 /** The report parts for Discord, from the report module: composite chart, per-node table, step and bot lines, verdict. */
 export function createReportRenderer(config: Pick<Config, 'QUICKCHART_URL'>): ReportRenderer {
   return {
-    renderChart: (result) => renderRunChart(result, { quickchartUrl: config.QUICKCHART_URL }),
+    // A QuickChart outage must not cost the channel its chart: fall back to the local renderer.
+    renderChart: (result) => renderRunChart(result, { quickchartUrl: config.QUICKCHART_URL, fallbackToLocal: true }),
     summary: (result) => {
       const summary = buildSummary(result);
       return [nodeTableCompact(summary, DISCORD_LIMITS.codeTable - 300), stepLine(summary), botsLine(summary)].join(
