@@ -9,12 +9,15 @@ import { createLogger } from '../log.js';
 import { runBenchmark } from '../jobs/benchmark/pipeline.js';
 import { parseRunSpec, type RunSpecInput } from '../jobs/run-spec.js';
 import { writeReport } from '../report/write-report.js';
+import { parseSweep, SweepParseError, type Sweep } from '../report/sweep.js';
 import { formatSummary, RunView } from './run-view.js';
+import { runSweep } from './sweep-runner.js';
 
 /** Options as commander parses them. */
 interface RunOptions {
   nodes: number;
-  bots: number;
+  /** Required unless `sweep` gives the bot counts. */
+  bots?: number;
   duration?: number;
   cluster?: 'local' | 'static' | 'slurm';
   behaviour?: string;
@@ -22,6 +25,7 @@ interface RunOptions {
   label?: string;
   out?: string;
   botCommand?: string;
+  sweep?: string;
 }
 
 function integer(name: string) {
@@ -73,7 +77,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Run one benchmark from this machine: reserve, measure, load, tear down, write result.json.')
     .requiredOption('--nodes <n>', 'nodes (node 1 runs the server)', integer('--nodes'))
-    .requiredOption('--bots <n>', 'bots in total', integer('--bots'))
+    .option('--bots <n>', 'bots in total (required unless --sweep bots=… gives them)', integer('--bots'))
     .option('--duration <s>', 'load phase in seconds (default 120)', integer('--duration'))
     .option('--cluster <kind>', 'local | static | slurm (default: CLUSTER)')
     .option('--behaviour <b>', 'idle | walk | build (default walk)')
@@ -84,9 +88,35 @@ export function registerRun(program: Command): void {
       '--bot-command <json>',
       'external bot program: argv template as a JSON array, with {host} {port} {count} {prefix} {duration}',
     )
+    .option(
+      '--sweep <key=v1,v2,…>',
+      'run the same spec once per value, in one reservation (bots only, e.g. bots=3,5,20,100); writes sweep.txt and sweep.png',
+    )
     .action(async (options: RunOptions) => {
       process.exitCode = await runCommand(options);
     });
+}
+
+/** Parses `--sweep` for the CLI: bots only, since every step runs in one reservation of `--nodes` nodes. */
+export function parseCliSweep(text: string, bots: number | undefined): Sweep {
+  let sweep: Sweep;
+  try {
+    sweep = parseSweep(text);
+  } catch (error) {
+    if (error instanceof SweepParseError) throw new InvalidArgumentError(`--sweep: ${error.message}`);
+    throw error;
+  }
+  if (sweep.key !== 'bots') {
+    throw new InvalidArgumentError(
+      `--sweep ${JSON.stringify(text)}: only bots can be swept (all steps share one reservation of --nodes nodes); e.g. bots=3,5,20,100`,
+    );
+  }
+  if (bots !== undefined) {
+    throw new InvalidArgumentError(
+      `--bots ${bots} and --sweep ${JSON.stringify(text)} both set the bot count; give only --sweep`,
+    );
+  }
+  return sweep;
 }
 
 /** The `run` subcommand; returns the exit code (0 ok, 1 failed, 130/143 cancelled by SIGINT/SIGTERM). */
@@ -100,7 +130,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
     config.CLUSTER = options.cluster;
   }
-  const input: RunSpecInput = { nodes: options.nodes, bots: options.bots };
+  const sweep = options.sweep === undefined ? null : parseCliSweep(options.sweep, options.bots);
+  const bots = sweep ? sweep.values[0] : options.bots;
+  if (bots === undefined) {
+    throw new InvalidArgumentError('--bots <n> is required (or --sweep bots=v1,v2,… to run several bot counts)');
+  }
+  const input: RunSpecInput = { nodes: options.nodes, bots };
   if (options.duration !== undefined) input.durationS = options.duration;
   if (options.behaviour !== undefined) input.behaviour = options.behaviour as RunSpecInput['behaviour'];
   if (options.ramp !== undefined) input.rampPerS = options.ramp;
@@ -132,6 +167,21 @@ export async function runCommand(options: RunOptions): Promise<number> {
     config.CLUSTER === 'static' ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
   let backend: ClusterBackend | undefined;
   try {
+    if (sweep) {
+      // The sweep holds one reservation across steps, so it owns the backend rather than each run.
+      backend = createBackend(config, redis ? { logger, redis } : { logger });
+      process.stderr.write(
+        `sweep ${runId}: ${spec.nodes} nodes, bots=${sweep.values.join(',')}, ${spec.durationS} s each on ${config.CLUSTER}\n`,
+      );
+      const outcome = await runSweep(
+        { baseRunId: runId, spec, sweep, outDir },
+        { config, logger, signal: controller.signal, backend, out: process.stderr },
+      );
+      const chartLine = outcome.chartPath ? `chart: ${outcome.chartPath}` : `chart: not drawn (${outcome.chartError})`;
+      process.stdout.write(`${outcome.table}\ntable: ${outcome.tablePath}\n${chartLine}\n`);
+      if (exitSignal) return exitSignal === 'SIGTERM' ? 143 : 130;
+      return outcome.steps.every((s) => s.result?.state === 'completed') ? 0 : 1;
+    }
     backend = redis ? createBackend(config, { logger, redis }) : undefined;
     process.stderr.write(
       `run ${runId}: ${spec.nodes} nodes, ${spec.bots} bots, ${spec.durationS} s on ${config.CLUSTER}\n`,
