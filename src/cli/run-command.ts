@@ -11,7 +11,7 @@ import { parseRunSpec, type RunSpecInput } from '../jobs/run-spec.js';
 import { writeReport } from '../report/write-report.js';
 import { parseSweep, SweepParseError, type Sweep } from '../report/sweep.js';
 import { formatSummary, RunView } from './run-view.js';
-import { runSweep } from './sweep-runner.js';
+import { runSweep, stepSpecs } from './sweep-runner.js';
 
 /** Options as commander parses them. */
 interface RunOptions {
@@ -97,22 +97,30 @@ export function registerRun(program: Command): void {
     });
 }
 
+/**
+ * Bad `run` arguments found after parsing. Not a commander error on purpose: the
+ * entry point treats those as already printed, and this message must be shown.
+ */
+export class RunArgumentError extends Error {
+  override readonly name = 'RunArgumentError';
+}
+
 /** Parses `--sweep` for the CLI: bots only, since every step runs in one reservation of `--nodes` nodes. */
 export function parseCliSweep(text: string, bots: number | undefined): Sweep {
   let sweep: Sweep;
   try {
     sweep = parseSweep(text);
   } catch (error) {
-    if (error instanceof SweepParseError) throw new InvalidArgumentError(`--sweep: ${error.message}`);
+    if (error instanceof SweepParseError) throw new RunArgumentError(`--sweep: ${error.message}`);
     throw error;
   }
   if (sweep.key !== 'bots') {
-    throw new InvalidArgumentError(
+    throw new RunArgumentError(
       `--sweep ${JSON.stringify(text)}: only bots can be swept (all steps share one reservation of --nodes nodes); e.g. bots=3,5,20,100`,
     );
   }
   if (bots !== undefined) {
-    throw new InvalidArgumentError(
+    throw new RunArgumentError(
       `--bots ${bots} and --sweep ${JSON.stringify(text)} both set the bot count; give only --sweep`,
     );
   }
@@ -124,16 +132,14 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const config = loadConfig();
   if (options.cluster) {
     if (!['local', 'static', 'slurm'].includes(options.cluster)) {
-      throw new InvalidArgumentError(
-        `--cluster must be local, static or slurm; got ${JSON.stringify(options.cluster)}`,
-      );
+      throw new RunArgumentError(`--cluster must be local, static or slurm; got ${JSON.stringify(options.cluster)}`);
     }
     config.CLUSTER = options.cluster;
   }
   const sweep = options.sweep === undefined ? null : parseCliSweep(options.sweep, options.bots);
   const bots = sweep ? sweep.values[0] : options.bots;
   if (bots === undefined) {
-    throw new InvalidArgumentError('--bots <n> is required (or --sweep bots=v1,v2,… to run several bot counts)');
+    throw new RunArgumentError('--bots <n> is required (or --sweep bots=v1,v2,… to run several bot counts)');
   }
   const input: RunSpecInput = { nodes: options.nodes, bots };
   if (options.duration !== undefined) input.durationS = options.duration;
@@ -142,6 +148,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
   if (options.label !== undefined) input.label = options.label;
   if (options.botCommand !== undefined) input.botRuntime = parseBotCommand(options.botCommand);
   const spec = parseRunSpec(input);
+  // Every step's spec is checked before anything is reserved.
+  if (sweep) stepSpecs(spec, sweep);
 
   const runId = cliRunId();
   const outDir = options.out ?? join('runs', runId);
