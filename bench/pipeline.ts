@@ -7,7 +7,8 @@
  * 3. Sampler CPU per node: the sampler script alone, its own and its children's CPU time.
  *
  * On the SLURM test cluster (id lbp, octet 215) when root, else on the local cluster.
- * Options: `--nodes 3,8,16`, `--reps 1`, `--duration 20`, `--bots 20`, `--cluster auto|local|slurm`.
+ * Options: `--nodes 3,8,16`, `--reps 1`, `--duration 20`, `--bots 20`, `--cluster auto|local|slurm`,
+ * `--log FILE` (the runs' debug log as JSON lines, to see where time goes inside a phase).
  * Figures are medians over reps; this machine is shared, so compare runs made together.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { LocalCluster } from '../src/cluster/local.js';
 import type { ClusterBackend } from '../src/cluster/backend.js';
 import { createBackend } from '../src/cluster/create-backend.js';
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     bots: { type: 'string', default: '20' },
     cluster: { type: 'string', default: 'auto' },
+    log: { type: 'string' },
   },
 });
 const nodeCounts = values.nodes.split(',').map(Number);
@@ -51,6 +54,9 @@ if (!['auto', 'local', 'slurm'].includes(values.cluster)) {
 }
 
 const BASELINE_S = 3;
+const logger = values.log
+  ? pino({ level: 'debug' }, pino.destination({ dest: values.log, sync: true }))
+  : silentLogger();
 const bundle = new URL('../dist/swarm.bundle.mjs', import.meta.url).pathname;
 const support = clusterSupport();
 const useSlurm = values.cluster === 'slurm' || (values.cluster === 'auto' && support.ok);
@@ -101,14 +107,14 @@ try {
   const run = async (nodes: number): Promise<{ result: RunResult; totalMs: number }> => {
     const cfg = config();
     const backend: ClusterBackend = cluster
-      ? createBackend(cfg, { logger: silentLogger() })
+      ? createBackend(cfg, { logger })
       : new LocalCluster({ workdir, maxNodes: 16 });
     const started = Date.now();
     const result = await runBenchmark(
       { runId: `lbpbench-${process.pid}-${++n}`, spec: parseRunSpec({ nodes, bots, durationS }) },
       {
         config: cfg,
-        logger: silentLogger(),
+        logger: logger.child({ nodes }),
         signal: new AbortController().signal,
         onProgress: () => undefined,
         backend,

@@ -21,7 +21,10 @@ export interface SlurmClusterOptions {
   slurmConf?: string;
   /** Longest wait in the queue (SLURM_QUEUE_TIMEOUT_S). */
   queueTimeoutMs: number;
-  /** How often squeue is asked while waiting (default 2 s). */
+  /**
+   * Longest pause between squeue checks while waiting (default 2 s). The first checks come
+   * sooner (see {@link queuePollDelay}), since an idle cluster starts the job within a second.
+   */
   pollMs?: number;
   logger?: Logger;
 }
@@ -54,6 +57,18 @@ export function parseQueueLine(text: string): QueueState | undefined {
   if (!line) return undefined;
   const [state = '', nodeList = '', reason = ''] = line.trim().split('|');
   return { state, nodeList, reason };
+}
+
+/** First pause between squeue checks; doubled after each check up to the configured poll interval. */
+const FIRST_POLL_MS = 250;
+
+/**
+ * Pauses between squeue checks: 250 ms, doubling up to `maxMs`. A job on an idle cluster
+ * runs about a second after submission, so a fixed 2 s poll cost up to 2 s per run for
+ * nothing, while a long queue wait still costs one squeue per `maxMs`.
+ */
+export function queuePollDelay(check: number, maxMs: number): number {
+  return Math.min(maxMs, FIRST_POLL_MS * 2 ** Math.min(check, 20));
 }
 
 const ENDED = new Set([
@@ -154,14 +169,26 @@ export class SlurmCluster implements ClusterBackend {
 
     try {
       const nodeList = await this.waitRunning(login, jobId, request, signal, onProgress);
-      const names = (await this.run(login, ['scontrol', 'show', 'hostnames', nodeList])).stdout
-        .split('\n')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
+      // Names and addresses in one round trip to the login node: `name=` lines in allocation order, then scontrol's.
       const shown = await login.exec(
-        this.command(['sh', '-c', 'for n; do scontrol -o show node "$n"; done', 'sh', ...names]),
+        this.command([
+          'sh',
+          '-c',
+          'set -e; names=$(scontrol show hostnames "$1"); for n in $names; do echo "name=$n"; done; ' +
+            'for n in $names; do scontrol -o show node "$n"; done',
+          'sh',
+          nodeList,
+        ]),
         { timeoutMs: 60_000 },
       );
+      const names = shown.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('name='))
+        .map((l) => l.slice('name='.length).trim())
+        .filter((s) => s !== '');
+      if (names.length === 0) {
+        throw new ReservationError(`scontrol show hostnames '${nodeList}' on ${login.name} named no nodes`);
+      }
       const addrs = parseNodeAddrs(shown.stdout);
       return {
         id: name,
@@ -199,7 +226,7 @@ export class SlurmCluster implements ClusterBackend {
     const started = Date.now();
     let lastReport = 0;
     let lastReason = '';
-    for (;;) {
+    for (let check = 0; ; check++) {
       if (signal.aborted) throw abortReason(signal);
       const state = parseQueueLine(
         (await this.run(login, ['squeue', '-h', '-j', jobId, '-o', '%T|%N|%r'], true)).stdout,
@@ -231,7 +258,10 @@ export class SlurmCluster implements ClusterBackend {
         lastReason = state.reason;
         lastReport = Date.now();
       }
-      await sleep(Math.min(this.options.pollMs ?? 2000, Math.max(1, this.options.queueTimeoutMs - waited)), signal);
+      await sleep(
+        Math.min(queuePollDelay(check, this.options.pollMs ?? 2000), Math.max(1, this.options.queueTimeoutMs - waited)),
+        signal,
+      );
     }
   }
 
@@ -239,12 +269,15 @@ export class SlurmCluster implements ClusterBackend {
   private async cancel(login: SshNode, jobId: string): Promise<void> {
     try {
       await this.run(login, ['scancel', jobId], true);
-      for (let i = 0; i < 50; i++) {
+      // The same ~10 s bound as before, but the first check follows the scancel closely.
+      const until = Date.now() + 10_000;
+      for (let check = 0; ; check++) {
         const state = parseQueueLine(
           (await this.run(login, ['squeue', '-h', '-j', jobId, '-o', '%T|%N|%r'], true)).stdout,
         );
         if (!state || ENDED.has(state.state)) return;
-        await sleep(200);
+        if (Date.now() >= until) break;
+        await sleep(Math.min(50 * 2 ** check, 200));
       }
       this.options.logger?.warn({ jobId }, 'SLURM job still listed after scancel');
     } catch (error) {

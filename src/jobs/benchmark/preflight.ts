@@ -149,17 +149,23 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
       else node.botRuntimeVersion = line.replace(/^ok\s*/, '') || null;
     }
     if (check.ok) {
-      const swept = await node.conn.sweep({ keepRunId: ctx.runId, signal: ctx.signal });
+      // The sweep spares this run's directory, so the bundle upload into it need not wait for the
+      // sweep: both at once save a round trip per node (they queue behind each other on a busy node).
+      const upload =
+        hostsBots && builtin && node.bots > 0
+          ? uploadSwarmBundle(ctx, node).then(
+              () => undefined,
+              (error: unknown) => fail((error as Error).message),
+            )
+          : Promise.resolve();
+      const sweep = node.conn.sweep({ keepRunId: ctx.runId, signal: ctx.signal });
+      const [swept] = await Promise.all([sweep, upload]).catch(async (error: unknown) => {
+        await upload;
+        throw error;
+      });
       if (swept.killed.length > 0 || swept.removedDirs.length > 0) {
         check.notes.push(`swept ${swept.killed.length} leftover processes, ${swept.removedDirs.length} dirs`);
         log.info({ swept }, 'swept leftovers of earlier runs');
-      }
-      if (hostsBots && builtin && node.bots > 0) {
-        try {
-          await uploadSwarmBundle(ctx, node);
-        } catch (error) {
-          fail((error as Error).message);
-        }
       }
     }
   } catch (error) {
