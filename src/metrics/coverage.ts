@@ -1,6 +1,9 @@
 import type { Sample } from '../jobs/benchmark/run-result.js';
 
-/** A time window, Unix epoch ms, both ends inclusive. */
+/**
+ * A time window, Unix epoch ms, taken as (start, end]: a sample's rates cover the second
+ * before its stamp, so the sample stamped at a window's start still measured what came before.
+ */
 export interface TimeWindow {
   start: number;
   end: number;
@@ -12,9 +15,9 @@ export interface Coverage {
   expected: number;
 }
 
-/** Whether `t` lies in the window (both ends inclusive). */
+/** Whether `t` lies in the window (start exclusive, end inclusive; see {@link TimeWindow}). */
 export function inWindow(t: number, window: TimeWindow): boolean {
-  return t >= window.start && t <= window.end;
+  return t > window.start && t <= window.end;
 }
 
 /**

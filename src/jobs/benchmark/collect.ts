@@ -1,9 +1,12 @@
 import type { Config } from '../../config.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { RunSpec } from '../run-spec.js';
-import { percentile } from './percentile.js';
+import { coverage, inWindow, lostAt, type TimeWindow } from '../../metrics/coverage.js';
+import { summarizeNode } from '../../metrics/node-summary.js';
+import { max, mean, percentile } from '../../metrics/stats.js';
+import { stepStats } from '../../metrics/step-stats.js';
 import type { NodeState, RunContext } from './run-context.js';
-import type { NodeResult, NodeSummary, RunResult, Sample, Stats, SwarmSample, Warning } from './run-result.js';
+import type { NodeResult, NodeSummary, RunResult, Sample, SwarmSample, Warning } from './run-result.js';
 
 /** Below this share of expected samples a node's figures are flagged. */
 export const COVERAGE_WARN = 0.95;
@@ -112,17 +115,12 @@ export function collect(ctx: RunContext): RunResult {
     result.server.series = server.series;
     result.server.budgetMs = server.budgetMs;
     const inLoad = load ? server.steps.filter((s) => s.t >= load.start && s.t <= load.end) : server.steps;
-    if (inLoad.length > 0) {
-      const ms = inLoad.map((s) => s.ms);
-      const over = ms.filter((m) => m > 2 * server.budgetMs).length / ms.length;
-      result.server.step = {
-        p50Ms: percentile(ms, 0.5),
-        p95Ms: percentile(ms, 0.95),
-        p99Ms: percentile(ms, 0.99),
-        maxMs: Math.max(...ms),
-        overBudgetShare: over,
-        steps: ms.length,
-      };
+    result.server.step = stepStats(
+      inLoad.map((s) => s.ms),
+      server.budgetMs,
+    );
+    if (result.server.step) {
+      const over = result.server.step.overBudgetShare;
       if (over > OVERLOAD_SHARE) {
         warnings.push({
           code: 'server_overloaded',
@@ -153,22 +151,9 @@ function botRuntimeVersion(ctx: RunContext): string | null {
 
 type Window = { start: number; end: number } | null;
 
-/**
- * Windows are (start, end]: a sample's rates cover the second before its time,
- * so the sample stamped at the load's start still measured the baseline.
- */
-function within(t: number, window: { start: number; end: number }): boolean {
-  return t > window.start && t <= window.end;
-}
-
 /** One node's figures; exported for tests on synthetic sample streams. */
 export function nodeResult(node: NodeState, baseline: Window, load: Window): NodeResult {
   const span = sampledSpan(node, baseline, load);
-  const received = span ? node.samples.filter((s) => within(s.t, span)).length : 0;
-  const expected = span ? Math.max(0, Math.floor((span.end - span.start) / 1000)) : 0;
-  const lastT = node.samples.at(-1)?.t ?? null;
-  const lostAt =
-    span && lastT !== null && span.end - lastT > LOST_AFTER_MS ? lastT : span && lastT === null ? span.start : null;
   return {
     index: node.index,
     name: node.name,
@@ -178,8 +163,11 @@ export function nodeResult(node: NodeState, baseline: Window, load: Window): Nod
     samples: node.samples,
     swarm: node.swarm,
     summary: summarize(node.samples, baseline, load),
-    coverage: { received: Math.min(received, expected), expected },
-    lostAt,
+    coverage: coverage(
+      node.samples.map((s) => s.t),
+      span,
+    ),
+    lostAt: span ? lostAt(node.samples, span, LOST_AFTER_MS) : null,
   };
 }
 
@@ -189,53 +177,17 @@ export function nodeResult(node: NodeState, baseline: Window, load: Window): Nod
  * load (what the figures are about), or to when the sampler was stopped if the
  * run ended earlier.
  */
-function sampledSpan(node: NodeState, baseline: Window, load: Window): Window {
+function sampledSpan(node: NodeState, baseline: Window, load: Window): TimeWindow | null {
   const start = baseline?.start ?? node.samplerStartedAt;
   const end = load?.end ?? node.samplerStoppedAt ?? baseline?.end ?? null;
   if (start === null || end === null || end <= start) return null;
   return { start, end };
 }
 
-function stats(values: number[]): Stats {
-  if (values.length === 0) return { mean: 0, p50: 0, p95: 0, max: 0 };
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return { mean, p50: percentile(values, 0.5), p95: percentile(values, 0.95), max: Math.max(...values) };
-}
-
-function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
 /** Load-window figures and the idle floor before load; null without load samples. */
 export function summarize(samples: Sample[], baseline: Window, load: Window): NodeSummary | null {
-  const inLoad = load ? samples.filter((s) => within(s.t, load)) : [];
-  if (inLoad.length === 0) return null;
-  const inBase = baseline ? samples.filter((s) => within(s.t, baseline)) : [];
-  const base = {
-    cpu: mean(inBase.map((s) => s.cpu)),
-    cpuProc: mean(inBase.map((s) => s.cpuProc)),
-    memUsed: mean(inBase.map((s) => s.memUsed)),
-    netRx: mean(inBase.map((s) => s.netRx)),
-    netTx: mean(inBase.map((s) => s.netTx)),
-    samples: inBase.length,
-  };
-  const cpu = stats(inLoad.map((s) => s.cpu));
-  const netRx = stats(inLoad.map((s) => s.netRx));
-  const netTx = stats(inLoad.map((s) => s.netTx));
-  return {
-    cpu,
-    cpuProc: stats(inLoad.map((s) => s.cpuProc)),
-    memUsed: stats(inLoad.map((s) => s.memUsed)),
-    netRx,
-    netTx,
-    baseline: base,
-    aboveBaseline: {
-      cpuMean: cpu.mean - base.cpu,
-      cpuP95: cpu.p95 - base.cpu,
-      netRxMean: netRx.mean - base.netRx,
-      netTxMean: netTx.mean - base.netTx,
-    },
-  };
+  if (!load || !samples.some((s) => inWindow(s.t, load))) return null;
+  return summarizeNode(samples, baseline, load);
 }
 
 function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
@@ -253,7 +205,7 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
     const last = window.at(-1) ?? node.swarm.at(-1);
     if (!last) continue;
     reporting++;
-    joined += Math.max(...(window.length > 0 ? window : [last]).map((s) => s.joined));
+    joined += max((window.length > 0 ? window : [last]).map((s) => s.joined));
     failed += last.failed;
     for (const s of window) {
       if (s.rttP50Ms !== null) p50s.push(s.rttP50Ms);
@@ -263,8 +215,8 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
   if (reporting === 0) {
     // Foreign bots print nothing we understand: count them by the server's player list.
     const series = state.server?.series ?? [];
-    const players = (load ? series.filter((s) => within(s.t, load)) : series).map((s) => s.players);
-    joined = players.length > 0 ? Math.max(...players) : 0;
+    const players = (load ? series.filter((s) => inWindow(s.t, load)) : series).map((s) => s.players);
+    joined = max(players);
   }
   const failedByReason: Record<string, number> = {};
   for (const node of botNodes) {
@@ -279,7 +231,7 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
   let cpuMsPerBotSecond: number | null = null;
   const hosting = botNodes.filter((n) => n.bots > 0 && n.swarmCores.length > 0);
   if (load && hosting.length > 0) {
-    const cores = hosting.map((n) => mean(n.swarmCores.filter((s) => within(s.t, load)).map((s) => s.cores)));
+    const cores = hosting.map((n) => mean(n.swarmCores.filter((s) => inWindow(s.t, load)).map((s) => s.cores)));
     const bots = hosting.reduce((a, n) => a + n.bots, 0);
     cpuMsPerBotSecond = (cores.reduce((a, b) => a + b, 0) * 1000) / bots;
   }
@@ -287,8 +239,8 @@ function swarmResult(ctx: RunContext, load: Window): RunResult['swarm'] {
     requested: spec.bots,
     joined: Math.min(joined, spec.bots),
     failedByReason,
-    rttP50Ms: p50s.length > 0 ? percentile(p50s, 0.5) : null,
-    rttP95Ms: p95s.length > 0 ? percentile(p95s, 0.95) : null,
+    rttP50Ms: p50s.length > 0 ? percentile(p50s, 50) : null,
+    rttP95Ms: p95s.length > 0 ? percentile(p95s, 95) : null,
     cpuMsPerBotSecond,
   };
 }

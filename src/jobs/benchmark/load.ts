@@ -1,4 +1,4 @@
-import { percentile } from './percentile.js';
+import { percentile } from '../../metrics/stats.js';
 import type { LiveStats } from './progress.js';
 import { sleep, type RunContext } from './run-context.js';
 import { joinCounts } from './swarm.js';
@@ -53,7 +53,7 @@ export function liveStats(ctx: RunContext, loadStart: number): LiveStats {
     joined,
     requested: ctx.spec.bots,
     failed,
-    serverStepP95Ms: steps.length > 0 ? percentile(steps, 0.95) : null,
+    serverStepP95Ms: steps.length > 0 ? percentile(steps, 95) : null,
     players: ctx.state.server?.series.at(-1)?.players ?? null,
     nodes: ctx.state.nodes.map((n) => {
       const last = n.samples.at(-1);

@@ -38,7 +38,8 @@ describe('summarizeNode', () => {
   ];
 
   it('separates the load from the idle floor', () => {
-    const s = summarizeNode(samples, { start: 1000, end: 10_000 }, { start: 20_000, end: 39_000 });
+    // Windows are (start, end]: the baseline's 10 samples stamped 1 s..10 s, the load's 20 stamped 20 s..39 s.
+    const s = summarizeNode(samples, { start: 0, end: 10_000 }, { start: 19_000, end: 39_000 });
     expect(nodeSummarySchema.parse(s)).toEqual(s);
     expect(s.baseline.samples).toBe(10);
     expect(s.baseline.cpu).toBeCloseTo(0.02);
@@ -62,9 +63,10 @@ describe('summarizeNode', () => {
 describe('coverage', () => {
   it('counts samples in the window against one per second', () => {
     const times = [0, 1000, 2000, 3000, 5000, 9000, 12_000];
+    // (start, end]: the sample stamped at the window's start measured the second before it.
     const c = coverage(times, { start: 0, end: 10_000 });
-    expect(c).toEqual({ received: 6, expected: 10 });
-    expect(coverageRatio(c)).toBeCloseTo(0.6);
+    expect(c).toEqual({ received: 5, expected: 10 });
+    expect(coverageRatio(c)).toBeCloseTo(0.5);
     expect(coverage(times, null)).toEqual({ received: 0, expected: 0 });
     expect(coverageRatio({ received: 0, expected: 0 })).toBe(1);
   });
