@@ -166,6 +166,67 @@ function marks(result: RunResult, start: number, yMax: number): PanelDataset[] {
   return out;
 }
 
+/** What a line panel shows; everything else (fonts, axes from 0, no animation) is the house style. */
+export interface LinePanelSpec {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  datasets: PanelDataset[];
+  xMin: number;
+  xMax: number;
+  yMax: number;
+  /** Most ticks on the y axes (default 8). */
+  yTicks?: number;
+  /** Tell Chart.js the data is sorted (faster on long series). */
+  normalized?: boolean;
+  /** A second y axis on the right, for datasets with `yAxisID: 'y1'`. */
+  y1?: { title: string; max: number };
+}
+
+/** One line panel in the house style, shared by the run report, the overlay and the sweep charts. */
+export function linePanel(spec: LinePanelSpec): PanelConfig {
+  const yTicks = spec.yTicks ?? 8;
+  const scales: NonNullable<PanelConfig['options']>['scales'] = {
+    x: {
+      type: 'linear',
+      min: spec.xMin,
+      max: spec.xMax,
+      title: { display: true, text: spec.xTitle, font: FONT },
+      ticks: { font: FONT, maxTicksLimit: 8 },
+    },
+    y: {
+      type: 'linear',
+      min: 0,
+      max: spec.yMax,
+      title: { display: true, text: spec.yTitle, font: FONT },
+      ticks: { font: FONT, maxTicksLimit: yTicks },
+    },
+  };
+  if (spec.y1) {
+    scales.y1 = {
+      type: 'linear',
+      position: 'right',
+      min: 0,
+      max: spec.y1.max,
+      title: { display: true, text: spec.y1.title, font: FONT },
+      ticks: { font: FONT, maxTicksLimit: yTicks },
+      grid: { drawOnChartArea: false },
+    };
+  }
+  return {
+    type: 'line',
+    data: { datasets: spec.datasets },
+    options: {
+      responsive: false,
+      animation: false,
+      parsing: false,
+      ...(spec.normalized ? { normalized: true } : {}),
+      plugins: { title: { display: true, text: spec.title, font: TITLE_FONT }, legend: { display: false } },
+      scales,
+    },
+  };
+}
+
 function panel(
   title: string,
   yTitle: string,
@@ -176,45 +237,18 @@ function panel(
   y1?: { title: string; max: number },
 ): PanelConfig {
   const yMax = niceMax(maxOf(datasets.filter((d) => d.yAxisID !== 'y1')));
-  const scales: NonNullable<PanelConfig['options']>['scales'] = {
-    x: {
-      type: 'linear',
-      min: 0,
-      max: xMax,
-      title: { display: true, text: 'seconds since run start', font: FONT },
-      ticks: { font: FONT, maxTicksLimit: 8 },
-    },
-    y: {
-      type: 'linear',
-      min: 0,
-      max: yMax,
-      title: { display: true, text: yTitle, font: FONT },
-      ticks: { font: FONT, maxTicksLimit: 7 },
-    },
-  };
-  if (y1) {
-    scales.y1 = {
-      type: 'linear',
-      position: 'right',
-      min: 0,
-      max: y1.max,
-      title: { display: true, text: y1.title, font: FONT },
-      ticks: { font: FONT, maxTicksLimit: 7 },
-      grid: { drawOnChartArea: false },
-    };
-  }
-  return {
-    type: 'line',
-    data: { datasets: [...datasets, ...marks(result, start, yMax)] },
-    options: {
-      responsive: false,
-      animation: false,
-      parsing: false,
-      normalized: true,
-      plugins: { title: { display: true, text: title, font: TITLE_FONT }, legend: { display: false } },
-      scales,
-    },
-  };
+  return linePanel({
+    title,
+    xTitle: 'seconds since run start',
+    yTitle,
+    datasets: [...datasets, ...marks(result, start, yMax)],
+    xMin: 0,
+    xMax,
+    yMax,
+    yTicks: 7,
+    normalized: true,
+    y1,
+  });
 }
 
 /** Run start: the manifest's start, else the first sample seen. */

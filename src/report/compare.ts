@@ -1,6 +1,7 @@
 import type { RunResult } from '../jobs/benchmark/run-result.js';
 import {
   chartTitle,
+  linePanel,
   niceMax,
   runStart,
   type ChartPoint,
@@ -189,36 +190,7 @@ function overlayPanel(
 ): PanelConfig {
   let max = 0;
   for (const d of datasets) for (const p of d.data) if (p.y !== null) max = Math.max(max, p.y);
-  const font = { size: 15 };
-  return {
-    type: 'line',
-    data: { datasets },
-    options: {
-      responsive: false,
-      animation: false,
-      parsing: false,
-      plugins: {
-        title: { display: true, text: title, font: { size: 19, weight: 'bold' } },
-        legend: { display: false },
-      },
-      scales: {
-        x: {
-          type: 'linear',
-          min: xMin,
-          max: xMax,
-          title: { display: true, text: 'seconds since load start', font },
-          ticks: { font, maxTicksLimit: 8 },
-        },
-        y: {
-          type: 'linear',
-          min: 0,
-          max: niceMax(max),
-          title: { display: true, text: yTitle, font },
-          ticks: { font, maxTicksLimit: 8 },
-        },
-      },
-    },
-  };
+  return linePanel({ title, xTitle: 'seconds since load start', yTitle, datasets, xMin, xMax, yMax: niceMax(max) });
 }
 
 /** Overlay chart: CPU of both runs' nodes on one axis, and server step p95; run A solid, run B dashed. */

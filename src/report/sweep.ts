@@ -1,5 +1,5 @@
 import type { RunResult } from '../jobs/benchmark/run-result.js';
-import { niceMax, type ChartSet, type PanelConfig, type PanelDataset } from './chart-configs.js';
+import { linePanel, niceMax, type ChartSet, type PanelConfig, type PanelDataset } from './chart-configs.js';
 import { runFigures, type RunFigures } from './figures.js';
 import { alignTable } from './format.js';
 import { SERVER_COLOUR } from './palette.js';
@@ -132,36 +132,7 @@ function scalingPanel(title: string, yTitle: string, key: SweepKey, datasets: Pa
       if (p.y !== null) yMax = Math.max(yMax, p.y);
     }
   }
-  const font = { size: 15 };
-  return {
-    type: 'line',
-    data: { datasets },
-    options: {
-      responsive: false,
-      animation: false,
-      parsing: false,
-      plugins: {
-        title: { display: true, text: title, font: { size: 19, weight: 'bold' } },
-        legend: { display: false },
-      },
-      scales: {
-        x: {
-          type: 'linear',
-          min: 0,
-          max: niceMax(xMax),
-          title: { display: true, text: key, font },
-          ticks: { font, maxTicksLimit: 8 },
-        },
-        y: {
-          type: 'linear',
-          min: 0,
-          max: niceMax(yMax),
-          title: { display: true, text: yTitle, font },
-          ticks: { font, maxTicksLimit: 8 },
-        },
-      },
-    },
-  };
+  return linePanel({ title, xTitle: key, yTitle, datasets, xMin: 0, xMax: niceMax(xMax), yMax: niceMax(yMax) });
 }
 
 function series(label: string, colour: string, rows: SweepRow[], pick: (f: RunFigures) => number | null): PanelDataset {
