@@ -38,6 +38,11 @@ export interface NodeState {
   samplerStoppedAt: number | null;
   swarm: SwarmSample[];
   swarmProcess: RemoteProcess | null;
+  /**
+   * The swarm's last output lines as they arrived; once its end was read with the rest of its
+   * log, these are its log tail and no extra round trip to the node is needed for them.
+   */
+  swarmLogTail?: string[];
   /** The swarm process has ended (early, or after stop). */
   swarmExited: boolean;
   /** Last swarm stats line said "ready" (all bots waiting at the barrier). */
@@ -61,6 +66,7 @@ export interface ServerState {
   series: ServerSample[];
   /** Per-step durations in ms from the probe, with their time (ms epoch). */
   steps: { t: number; ms: number }[];
+  /** The server's last log lines: kept as they arrive while it runs, final after `stop`. */
   logTail: string[];
 }
 

@@ -11,6 +11,8 @@ const POLL_MS = 100;
  * follows within the same step. Listening this long without one counts as bound.
  */
 const BIND_CHECK_MS = 1200;
+/** Log lines kept for the result's server log tail. */
+const TAIL_KEEP = 20;
 
 /** Port for a run: 30000 + (run number % 1000), so concurrent runs rarely collide; retried upwards on bind failure. */
 export function basePort(runId: string): number {
@@ -58,11 +60,16 @@ export async function server(ctx: RunContext): Promise<void> {
     let listeningAt = 0;
     let bindFailed = false;
     const lines: string[] = [];
+    const logTail: string[] = [];
+    ctx.state.server.logTail = logTail;
     const proc = await node.conn.spawn(ctx.runId, 'server', deployment.argv, {
       cwd: runDir,
       onLine: (line) => {
         lines.push(line);
         if (lines.length > 50) lines.shift();
+        // The same lines, kept for the stop phase: the log tail without another round trip.
+        logTail.push(line);
+        if (logTail.length > TAIL_KEEP) logTail.shift();
         if (/listening on/.test(line) && !listening) {
           listening = true;
           listeningAt = Date.now();

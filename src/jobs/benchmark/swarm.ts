@@ -12,6 +12,8 @@ const SETTLE_MARGIN_MS = 30_000;
 /** Bots stay this long beyond ramp + load, so none leave before `stop` ends them. */
 const STAY_MARGIN_S = 60;
 const POLL_MS = 250;
+/** Output lines kept per swarm for its log tail (see `stop`). */
+const TAIL_KEEP = 20;
 /**
  * Hold swarms at `--wait-for-go` and release them together with "go" on stdin, so
  * every bot node starts its ramp at the same moment. Kept as a switch because a
@@ -163,9 +165,13 @@ async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget)
     });
   }
   const log = ctx.log(node.name);
+  const tail: string[] = [];
+  node.swarmLogTail = tail;
   const proc = await node.conn.spawn(ctx.runId, 'swarm', argv, {
     cwd: runDir,
     onLine: (line) => {
+      tail.push(line);
+      if (tail.length > TAIL_KEEP) tail.shift();
       const parsed = parseSwarmLine(line);
       if (!parsed) {
         log.debug({ line }, 'swarm output');
