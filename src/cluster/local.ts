@@ -8,7 +8,7 @@ import { abortReason } from './abort.js';
 import { CommandError, formatSeconds } from './command-error.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
-import { checkName, remoteJoin, startProcess, sweepHost, type ScriptedProcess } from './remote-process.js';
+import { checkName, ProcessRegistry, remoteJoin, sweepHost } from './remote-process.js';
 import { ReservationError } from './reservation-error.js';
 
 /** Grace between TERM and KILL when a local command is aborted or times out. */
@@ -33,7 +33,7 @@ export class LocalNode implements NodeConnection {
   readonly address = '127.0.0.1';
   readonly workdir: string;
   private readonly logger: Logger | undefined;
-  private readonly processes = new Set<ScriptedProcess>();
+  private readonly processes = new ProcessRegistry();
   private closed = false;
 
   constructor(options: LocalNodeOptions) {
@@ -137,19 +137,7 @@ export class LocalNode implements NodeConnection {
     options: SpawnOptions = {},
   ): Promise<RemoteProcess> {
     this.assertOpen();
-    const handle = await startProcess(this, {
-      workdir: this.workdir,
-      runId,
-      label,
-      argv,
-      env: options.env,
-      cwd: options.cwd,
-      onLine: options.onLine,
-      logger: this.logger,
-    });
-    this.processes.add(handle);
-    void handle.exited.then(() => this.processes.delete(handle));
-    return handle;
+    return this.processes.spawn(this, { workdir: this.workdir, logger: this.logger }, runId, label, argv, options);
   }
 
   async writeFile(path: string, content: string | Buffer, mode?: number): Promise<void> {
@@ -171,8 +159,7 @@ export class LocalNode implements NodeConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const handle of this.processes) handle.detach();
-    this.processes.clear();
+    this.processes.detachAll();
   }
 
   private assertOpen(): void {

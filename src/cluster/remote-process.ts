@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { exitMeaning } from './command-error.js';
 import { createLineSplitter } from './line-splitter.js';
-import type { ExecOptions, ExecResult, RemoteProcess, SweepReport } from './node.js';
+import type { ExecOptions, ExecResult, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
 
 /**
  * The one process-group scheme used on every node, over SSH and locally alike.
@@ -191,6 +191,44 @@ const POLL_MAX_FAILURES = 5;
 /** Joins a path on a node (always POSIX). */
 export function remoteJoin(...parts: string[]): string {
   return parts.join('/').replace(/\/{2,}/g, '/');
+}
+
+/**
+ * The processes one node connection started and still polls. A closing connection
+ * detaches them (stops polling) but never stops them: the pipeline stops them, and a
+ * later sweep finds whatever a crash left.
+ */
+export class ProcessRegistry {
+  private readonly live = new Set<ScriptedProcess>();
+
+  /** {@link NodeConnection.spawn} for a node whose work directory is `workdir`. */
+  async spawn(
+    host: ProcessHost,
+    base: { workdir: string; logger?: Logger },
+    runId: string,
+    label: string,
+    argv: readonly string[],
+    options: SpawnOptions = {},
+  ): Promise<ScriptedProcess> {
+    const handle = await startProcess(host, {
+      workdir: base.workdir,
+      runId,
+      label,
+      argv,
+      env: options.env,
+      cwd: options.cwd,
+      onLine: options.onLine,
+      logger: base.logger,
+    });
+    this.live.add(handle);
+    void handle.exited.then(() => this.live.delete(handle));
+    return handle;
+  }
+
+  detachAll(): void {
+    for (const handle of this.live) handle.detach();
+    this.live.clear();
+  }
 }
 
 /** Start `argv` under the scheme on `host` and return a handle to it. */

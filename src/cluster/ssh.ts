@@ -7,7 +7,7 @@ import { CommandError, formatSeconds } from './command-error.js';
 import { HostKeyMismatchError, HostKeyUnknownError, type KnownHosts } from './known-hosts.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
-import { remoteJoin, startProcess, sweepHost, type ScriptedProcess } from './remote-process.js';
+import { ProcessRegistry, remoteJoin, sweepHost } from './remote-process.js';
 import { Semaphore } from './semaphore.js';
 import { quoteArg, quoteArgv } from './shell-quote.js';
 
@@ -295,7 +295,7 @@ export class SshNode implements NodeConnection {
   readonly client: Client;
   private readonly channels: Semaphore;
   private readonly killChannels = new Semaphore(KILL_CHANNELS);
-  private readonly processes = new Set<ScriptedProcess>();
+  private readonly processes = new ProcessRegistry();
   private readonly logger: Logger | undefined;
   private lost: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -489,19 +489,7 @@ export class SshNode implements NodeConnection {
     argv: readonly string[],
     options: SpawnOptions = {},
   ): Promise<RemoteProcess> {
-    const handle = await startProcess(this, {
-      workdir: this.workdir,
-      runId,
-      label,
-      argv,
-      env: options.env,
-      cwd: options.cwd,
-      onLine: options.onLine,
-      logger: this.logger,
-    });
-    this.processes.add(handle);
-    void handle.exited.then(() => this.processes.delete(handle));
-    return handle;
+    return this.processes.spawn(this, { workdir: this.workdir, logger: this.logger }, runId, label, argv, options);
   }
 
   private async withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
@@ -566,8 +554,7 @@ export class SshNode implements NodeConnection {
 
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      for (const handle of this.processes) handle.detach();
-      this.processes.clear();
+      this.processes.detachAll();
       if (this.lost) {
         this.client.destroy();
         resolve();
