@@ -5,7 +5,8 @@ import { dirname, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import type { Allocation, ClusterBackend, ReserveRequest } from './backend.js';
 import { abortReason } from './abort.js';
-import { CommandError, formatSeconds } from './command-error.js';
+import { CommandError } from './command-error.js';
+import { settleExec } from './exec-outcome.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
 import { checkName, ProcessRegistry, remoteJoin, sweepHost } from './remote-process.js';
@@ -106,23 +107,10 @@ export class LocalNode implements NodeConnection {
         const stdout = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(err).toString('utf8');
         const code = exitCode ?? 128 + signalNumber(signalName);
-        if (stoppedBy === 'abort') {
-          reject(abortReason(options.signal));
-        } else if (stoppedBy === 'timeout') {
-          reject(
-            new CommandError({
-              host: this.name,
-              argv,
-              code: 124,
-              stdout,
-              stderr,
-              meaning: `timed out after ${formatSeconds(options.timeoutMs ?? 0)}`,
-            }),
-          );
-        } else if (code !== 0 && !options.allowFailure) {
-          reject(new CommandError({ host: this.name, argv, code, stdout, stderr }));
-        } else {
-          resolve({ code, stdout, stderr });
+        try {
+          resolve(settleExec({ host: this.name, argv, options, stoppedBy, code, stdout, stderr }));
+        } catch (error) {
+          reject(error);
         }
       });
       if (options.stdin !== undefined) child.stdin.end(options.stdin);

@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import { abortReason, sleep } from './abort.js';
 import { CommandError, formatSeconds } from './command-error.js';
+import { settleExec } from './exec-outcome.js';
 import { HostKeyMismatchError, HostKeyUnknownError, type KnownHosts } from './known-hosts.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
@@ -429,20 +430,7 @@ export class SshNode implements NodeConnection {
         errLines?.end();
         const stdout = Buffer.concat(out).toString('utf8');
         const stderr = Buffer.concat(err).toString('utf8');
-        if (stoppedBy === 'abort') {
-          reject(abortReason(options.signal));
-        } else if (stoppedBy === 'timeout') {
-          reject(
-            new CommandError({
-              host: this.name,
-              argv,
-              code: 124,
-              stdout,
-              stderr,
-              meaning: `timed out after ${formatSeconds(options.timeoutMs ?? 0)}`,
-            }),
-          );
-        } else if (exitCode === null) {
+        if (exitCode === null && !stoppedBy) {
           reject(
             this.lost ??
               new CommandError({
@@ -454,10 +442,13 @@ export class SshNode implements NodeConnection {
                 meaning: 'the channel closed without an exit status',
               }),
           );
-        } else if (exitCode !== 0 && !options.allowFailure) {
-          reject(new CommandError({ host: this.name, argv, code: exitCode, stdout, stderr }));
-        } else {
-          resolve({ code: exitCode, stdout, stderr });
+          return;
+        }
+        try {
+          // exitCode is null here only when the tool stopped the command, and then stoppedBy decides.
+          resolve(settleExec({ host: this.name, argv, options, stoppedBy, code: exitCode ?? 0, stdout, stderr }));
+        } catch (error) {
+          reject(error);
         }
       };
       if (options.stdin !== undefined) stream.end(options.stdin);
