@@ -310,11 +310,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
  * `ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf} over /etc, so inside the
  * cluster (sshd sessions, slurmd, the login host's port forwarding) node names resolve as on
  * a real cluster, and no DNS query is attempted (it could only time out: hosts have no route
- * beyond the cluster). A passwd copy gives root `/bin/sh` as its shell inside the cluster:
- * sshd runs every remote command through the user's shell, and root's bash here sources a
- * ~/.bashrc (pyenv init) costing ~0.1 s of CPU per command — on a 2-core machine hosting 16
- * nodes that alone saturated the CPU. It also keeps the tool honest about POSIX-only commands.
- * The root namespace's /etc is left alone.
+ * beyond the cluster). The root namespace's /etc is left alone.
  */
 function writeHostsFiles(plans: readonly HostPlan[]): void {
   let base = '';
@@ -324,11 +320,9 @@ function writeHostsFiles(plans: readonly HostPlan[]): void {
     base = '127.0.0.1 localhost\n';
   }
   const content = `${base.trimEnd()}\n# luanti-bench test cluster\n${plans.map((p) => `${p.address} ${p.name}`).join('\n')}\n`;
-  const passwd = readFileSync('/etc/passwd', 'utf8').replace(/^(root:(?:[^:\n]*:){5})[^:\n]*$/m, '$1/bin/sh');
   for (const p of plans) {
     mkdirSync(`/etc/netns/${p.namespace}`, { recursive: true });
     writeFileSync(`/etc/netns/${p.namespace}/hosts`, content);
-    writeFileSync(`/etc/netns/${p.namespace}/passwd`, passwd);
     writeFileSync(
       `/etc/netns/${p.namespace}/resolv.conf`,
       '# luanti-bench test cluster: no DNS, names are in /etc/hosts\n',
