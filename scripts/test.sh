@@ -16,7 +16,9 @@ status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  // A test file that fails to load runs no test; count it as a failure so the line never hides it.
+  const failed = r.numFailedTests + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
   if (r.numPassedTests === 0) process.exitCode = 1;
 ' "$report" || status=1
 exit $status
