@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const worker = await startRunWorker({
     config,
     logger,
-    runBenchmark,
+    // The worker's Redis also holds the static cluster's host locks.
+    runBenchmark: (input, deps) => runBenchmark(input, { ...deps, redis }),
     notifier,
     store: new RunRecords(redis, config.QUEUE_PREFIX),
     redis,

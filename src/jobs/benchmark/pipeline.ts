@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import type { Redis } from 'ioredis';
 import type { ClusterBackend } from '../../cluster/backend.js';
 import { createBackend } from '../../cluster/create-backend.js';
 import type { Config } from '../../config.js';
@@ -33,6 +34,8 @@ export interface BenchmarkDeps {
   signal: AbortSignal;
   onProgress: ProgressSink;
   backend?: ClusterBackend;
+  /** Redis for the default backend: the static cluster locks its hosts there so two workers never share one. */
+  redis?: Redis;
   /** Path of `dist/swarm.bundle.mjs` on this machine (default: resolved beside the package). */
   swarmBundlePath?: string;
   /** Test-only hooks; see {@link TestHooks}. */
@@ -64,7 +67,7 @@ export async function runBenchmark(input: BenchmarkInput, deps: BenchmarkDeps): 
   const ownBackend = deps.backend === undefined;
   let backend: ClusterBackend;
   try {
-    backend = deps.backend ?? (await createBackend(deps.config, { logger: deps.logger }));
+    backend = deps.backend ?? (await createBackend(deps.config, { logger: deps.logger, redis: deps.redis }));
   } catch (error) {
     const result = emptyResult(input.runId, input.spec, input.requestedBy ?? null, deps.config);
     result.state = 'failed';
