@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config.js';
 import type { BotContext } from '../../../src/discord/bot-context.js';
 import { cancelRun } from '../../../src/discord/cancel-run.js';
@@ -266,6 +266,8 @@ describe('run queue and worker (real Redis, Discord emulator)', () => {
     expect(report.attachments).toHaveLength(1);
     const throttled = emulator.requests.filter((r) => r.method === 'PATCH' && r.status === 429).length;
     expect(throttled).toBeGreaterThan(0);
+    // The report is posted just before the processor returns: wait for the job to complete, then read it.
+    await vi.waitFor(async () => expect(await queue.getJobState(runId)).toBe('completed'), { timeout: 30_000 });
     const job = await queue.getJob(runId);
     expect(await job?.getState()).toBe('completed');
     expect(job?.returnvalue).toMatchObject({ state: 'completed' });
