@@ -1,26 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../../../src/jobs/benchmark/run-result.js';
 import { InfluxSink } from '../../../src/metrics/influx-sink.js';
-
-// A real VictoriaMetrics stands in for InfluxDB: it accepts the same /api/v2/write line protocol.
-const VM_BIN = '/usr/bin/victoria-metrics';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, startVictoriaMetrics, type VictoriaMetrics } from '../../support/victoria-metrics.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -44,36 +25,16 @@ interface ExportedSeries {
 }
 
 describe('InfluxSink against VictoriaMetrics', () => {
-  let dir = '';
-  let vm: ChildProcess | null = null;
+  let vm: VictoriaMetrics | null = null;
   let base = '';
-  let vmOutput = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'luanti-bench-vm-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    vm = spawn(VM_BIN, [`-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    vm.stdout?.on('data', (d: Buffer) => (vmOutput += d.toString()));
-    vm.stderr?.on('data', (d: Buffer) => (vmOutput += d.toString()));
-    await waitFor(`VictoriaMetrics health on ${base}`, async () => {
-      if (vm?.exitCode !== null) throw new Error(`VictoriaMetrics exited: ${vmOutput.slice(-500)}`);
-      const res = await fetch(`${base}/health`);
-      return res.ok ? true : null;
-    });
+    vm = await startVictoriaMetrics();
+    base = vm.url;
   });
 
   afterAll(async () => {
-    if (vm && vm.exitCode === null) {
-      const exited = new Promise((r) => vm?.once('exit', r));
-      vm.kill('SIGTERM');
-      const timer = setTimeout(() => vm?.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await vm?.stop();
   });
 
   async function exported(match: string): Promise<ExportedSeries[]> {

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,56 +7,23 @@ import { LocalCluster } from '../../../src/cluster/local.js';
 import { silentLogger } from '../../../src/log.js';
 import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
 import { parseRunSpec } from '../../../src/jobs/run-spec.js';
+import { freePort, startVictoriaMetrics, VM_BIN, type VictoriaMetrics } from '../../support/victoria-metrics.js';
 import { BUNDLE, haveBundle, testConfig } from './pipeline-support.js';
-
-// VictoriaMetrics accepts InfluxDB's /api/v2/write; it stands in for InfluxDB here.
-const VM_BIN = '/usr/bin/victoria-metrics';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const ready = haveBundle && existsSync(VM_BIN) && existsSync('/usr/games/minetestserver');
 
 describe.skipIf(!ready)('pipeline → InfluxDB sink', () => {
   let dir: string;
-  let vm: ChildProcess | null = null;
+  let vm: VictoriaMetrics | null = null;
   let base = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lbp-influx-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    vm = spawn(VM_BIN, [`-storageDataPath=${dir}/vm`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'], {
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 240; i++) {
-      if (
-        await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`VictoriaMetrics did not answer on ${base}`);
+    vm = await startVictoriaMetrics();
+    base = vm.url;
   });
   afterAll(async () => {
-    if (vm && vm.exitCode === null) {
-      const exited = new Promise((r) => vm?.once('exit', r));
-      vm.kill('SIGTERM');
-      const timer = setTimeout(() => vm?.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await vm?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
