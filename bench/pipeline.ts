@@ -26,7 +26,12 @@ import { runBenchmark } from '../src/jobs/benchmark/pipeline.js';
 import type { RunResult } from '../src/jobs/benchmark/run-result.js';
 import { parseRunSpec } from '../src/jobs/run-spec.js';
 import { samplerArgv } from '../src/metrics/sampler-script.js';
-import { clusterSupport, startTestCluster, type TestCluster } from '../test/support/cluster/test-cluster.js';
+import {
+  clusterSupport,
+  slurmSettings,
+  startTestCluster,
+  type TestCluster,
+} from '../test/support/cluster/test-cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -93,12 +98,9 @@ try {
       BENCH_MAX_NODES: '16',
       ...(cluster
         ? {
-            CLUSTER: 'slurm',
-            SSH_USER: cluster.user,
-            SSH_KEY: cluster.userKeyPath,
-            SSH_KNOWN_HOSTS: cluster.knownHostsPath,
-            SSH_LOGIN_HOST: `${cluster.user}@${cluster.login.address}:22`,
-            SLURM_CONF: cluster.slurmConfPath ?? '',
+            ...slurmSettings(cluster),
+            // The default budget: 16 nodes' handshakes share 2 cores here.
+            SSH_CONNECT_TIMEOUT_MS: '20000',
             REMOTE_NODE_BIN: process.execPath,
           }
         : {}),

@@ -7,7 +7,12 @@ import type { NodeConnection } from '../../../src/cluster/node.js';
 import { ReservationError } from '../../../src/cluster/reservation-error.js';
 import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/log.js';
-import { clusterSupport, startTestCluster, type TestCluster } from '../../support/cluster/test-cluster.js';
+import {
+  clusterSupport,
+  slurmSettings,
+  startTestCluster,
+  type TestCluster,
+} from '../../support/cluster/test-cluster.js';
 import { testClusterIdentity } from './identity.js';
 import { failureOf } from './process-suite.js';
 
@@ -17,17 +22,7 @@ let cluster: TestCluster;
 const backends: ClusterBackend[] = [];
 
 function backend(extra: Record<string, string> = {}): ClusterBackend {
-  const config = loadConfig({
-    CLUSTER: 'slurm',
-    SSH_USER: cluster.user,
-    SSH_KEY: cluster.userKeyPath,
-    SSH_KNOWN_HOSTS: cluster.knownHostsPath,
-    SSH_LOGIN_HOST: `${cluster.user}@${cluster.login.address}:22`,
-    SSH_CONNECT_TIMEOUT_MS: '10000',
-    SLURM_CONF: cluster.slurmConfPath ?? '',
-    REMOTE_WORKDIR: workdir,
-    ...extra,
-  });
+  const config = loadConfig({ ...slurmSettings(cluster), REMOTE_WORKDIR: workdir, ...extra });
   const created = createBackend(config, { logger: silentLogger() });
   backends.push(created);
   return created;

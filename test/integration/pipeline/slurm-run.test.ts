@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
 import { parseRunSpec, type RunSpecInput } from '../../../src/jobs/run-spec.js';
-import { clusterSupport, startTestCluster, type TestCluster } from '../../support/cluster/test-cluster.js';
+import {
+  clusterSupport,
+  slurmSettings,
+  startTestCluster,
+  type TestCluster,
+} from '../../support/cluster/test-cluster.js';
 import { BUNDLE, haveBundle, processesOfRun, recorder, testConfig } from './pipeline-support.js';
 
 const support = clusterSupport();
@@ -31,16 +36,7 @@ describe.skipIf(!ready)(`pipeline on the SLURM test cluster${ready ? '' : ` (ski
   });
 
   function config() {
-    return testConfig(workdir, {
-      CLUSTER: 'slurm',
-      SSH_USER: cluster.user,
-      SSH_KEY: cluster.userKeyPath,
-      SSH_KNOWN_HOSTS: cluster.knownHostsPath,
-      SSH_LOGIN_HOST: `${cluster.user}@${cluster.login.address}:22`,
-      SSH_CONNECT_TIMEOUT_MS: '10000',
-      SLURM_CONF: cluster.slurmConfPath ?? '',
-      REMOTE_NODE_BIN: process.execPath,
-    });
+    return testConfig(workdir, { ...slurmSettings(cluster), REMOTE_NODE_BIN: process.execPath });
   }
 
   async function run(input: RunSpecInput, abortOn?: (e: { type: string }) => boolean) {

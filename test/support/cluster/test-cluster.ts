@@ -118,6 +118,22 @@ function validate(options: TestClusterOptions): Required<TestClusterOptions> {
 }
 
 /**
+ * The tool's settings for using this cluster as a SLURM cluster through its login host,
+ * as environment entries for `loadConfig`.
+ */
+export function slurmSettings(cluster: TestCluster): Record<string, string> {
+  return {
+    CLUSTER: 'slurm',
+    SSH_USER: cluster.user,
+    SSH_KEY: cluster.userKeyPath,
+    SSH_KNOWN_HOSTS: cluster.knownHostsPath,
+    SSH_LOGIN_HOST: `${cluster.user}@${cluster.login.address}:22`,
+    SSH_CONNECT_TIMEOUT_MS: '10000',
+    SLURM_CONF: cluster.slurmConfPath ?? '',
+  };
+}
+
+/**
  * Starts a test cluster: first removes whatever an earlier run with the same id left,
  * then builds namespaces, keys, sshd on every host and (by default) SLURM, and waits
  * until every sshd accepts connections and `sinfo` shows every node idle.
