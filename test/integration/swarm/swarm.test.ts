@@ -138,6 +138,8 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     ]);
     expect((await register.exited).code).toBe(0);
     expect(finalLine(register)?.everJoined).toBe(1);
+    // The server must have processed the leave before the same name logs in again ("already connected" otherwise).
+    expect(await waitFor(() => countLines(server.log(), /: acct1 leaves game/) >= 1, 15_000)).toBe(true);
 
     const login = spawnTracked([
       '--server',
@@ -155,6 +157,7 @@ describe.skipIf(!haveServer)('swarm against a real minetestserver 5.6', () => {
     ]);
     expect((await login.exited).code).toBe(0);
     expect(finalLine(login)?.everJoined).toBe(1);
+    expect(await waitFor(() => countLines(server.log(), /: acct1 leaves game/) >= 2, 15_000)).toBe(true);
 
     const wrong = spawnTracked([
       '--server',
