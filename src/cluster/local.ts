@@ -7,6 +7,7 @@ import type { Allocation, ClusterBackend, ReserveRequest } from './backend.js';
 import { abortReason } from './abort.js';
 import { CommandError } from './command-error.js';
 import { settleExec } from './exec-outcome.js';
+import { OutputBuffer } from './output-buffer.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
 import { checkName, ProcessRegistry, remoteJoin, sweepHost } from './remote-process.js';
@@ -53,8 +54,9 @@ export class LocalNode implements NodeConnection {
     return new Promise<ExecResult>((resolve, reject) => {
       // A process group of its own, so that abort and timeout reach everything the command started.
       const child = spawnChild(argv[0] as string, argv.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const out = new OutputBuffer(options.keepBytes);
+      const err = new OutputBuffer(options.keepBytes);
+      const onData = options.onData;
       const onLine = options.onLine;
       const outLines = onLine ? createLineSplitter((l) => onLine(l, 'stdout')) : undefined;
       const errLines = onLine ? createLineSplitter((l) => onLine(l, 'stderr')) : undefined;
@@ -82,10 +84,12 @@ export class LocalNode implements NodeConnection {
 
       child.stdout.on('data', (chunk: Buffer) => {
         out.push(chunk);
+        onData?.(chunk, 'stdout');
         outLines?.push(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => {
         err.push(chunk);
+        onData?.(chunk, 'stderr');
         errLines?.push(chunk);
       });
       child.stdin.on('error', () => {
@@ -104,8 +108,8 @@ export class LocalNode implements NodeConnection {
         cleanup();
         outLines?.end();
         errLines?.end();
-        const stdout = Buffer.concat(out).toString('utf8');
-        const stderr = Buffer.concat(err).toString('utf8');
+        const stdout = out.text();
+        const stderr = err.text();
         const code = exitCode ?? 128 + signalNumber(signalName);
         try {
           resolve(settleExec({ host: this.name, argv, options, stoppedBy, code, stdout, stderr }));

@@ -15,6 +15,13 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Called for every complete output line as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Called with every raw chunk of output as it arrives (byte-exact, before line splitting). */
+  onData?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Keep only the last this many bytes of stdout and of stderr in the result (default:
+   * all). For long streams that are consumed through `onLine`/`onData` as they arrive.
+   */
+  keepBytes?: number;
   /** Written to the command's stdin, which is then closed. */
   stdin?: string | Buffer;
   /** Resolve with a non-zero exit code instead of throwing {@link CommandError}. Default false. */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { abortReason, sleep } from './abort.js';
 import { CommandError, formatSeconds } from './command-error.js';
 import { settleExec } from './exec-outcome.js';
+import { OutputBuffer } from './output-buffer.js';
 import { HostKeyMismatchError, HostKeyUnknownError, type KnownHosts } from './known-hosts.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, NodeConnection, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
@@ -361,8 +362,9 @@ export class SshNode implements NodeConnection {
   ): Promise<ExecResult> {
     const stream = await this.openChannel(command);
     return new Promise<ExecResult>((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+      const out = new OutputBuffer(options.keepBytes);
+      const err = new OutputBuffer(options.keepBytes);
+      const onData = options.onData;
       const onLine = options.onLine;
       const outLines = onLine ? createLineSplitter((l) => onLine(l, 'stdout')) : undefined;
       const errLines = onLine ? createLineSplitter((l) => onLine(l, 'stderr')) : undefined;
@@ -393,6 +395,7 @@ export class SshNode implements NodeConnection {
 
       stream.on('data', (chunk: Buffer) => {
         out.push(chunk);
+        onData?.(chunk, 'stdout');
         outLines?.push(chunk);
       });
       stream.stderr.on('data', (chunk: Buffer) => {
@@ -413,6 +416,7 @@ export class SshNode implements NodeConnection {
           chunk = rest;
         }
         err.push(chunk);
+        onData?.(chunk, 'stderr');
         errLines?.push(chunk);
       });
       stream.on('exit', (code: number | null, signalName?: string) => {
@@ -428,8 +432,8 @@ export class SshNode implements NodeConnection {
         if (head && head.length > 0) err.push(head);
         outLines?.end();
         errLines?.end();
-        const stdout = Buffer.concat(out).toString('utf8');
-        const stderr = Buffer.concat(err).toString('utf8');
+        const stdout = out.text();
+        const stderr = err.text();
         if (exitCode === null && !stoppedBy) {
           reject(
             this.lost ??

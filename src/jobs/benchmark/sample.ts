@@ -111,6 +111,8 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
       signal: controller.signal,
       onLine: (line, stream) => (stream === 'stderr' ? noise(line) : feed.line(line)),
       allowFailure: true,
+      // Lines are consumed as they arrive; keep only the tail for the error report.
+      keepBytes: 8192,
     })
     .then(
       (r) => {
