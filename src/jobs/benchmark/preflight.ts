@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defaultSwarmBundlePath, uploadSwarmBundle } from './swarm.js';
 import type { RunContext, NodeState } from './run-context.js';
+import { clockOffsetMs } from './clock-offset.js';
 import { PreflightError } from './errors.js';
 
 /** Free space a run needs on a node: a fresh world, logs and the swarm bundle. */
@@ -101,9 +102,10 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
 
     const clockNs = Number(kv.get('clock'));
     if (Number.isFinite(clockNs) && clockNs > 0) {
-      // The remote clock was read somewhere inside the round trip; its middle is the best guess.
-      node.clockOffsetMs = Math.round(clockNs / 1e6 - (sentAt + receivedAt) / 2);
-      check.notes.push(`clock ${node.clockOffsetMs >= 0 ? '+' : ''}${node.clockOffsetMs} ms`);
+      node.clockOffsetMs = clockOffsetMs(clockNs / 1e6, sentAt, receivedAt);
+      check.notes.push(
+        `clock ${node.clockOffsetMs >= 0 ? '+' : ''}${node.clockOffsetMs} ms (round trip ${receivedAt - sentAt} ms)`,
+      );
       if (Math.abs(node.clockOffsetMs) > CLOCK_WARN_MS) {
         ctx.warn({
           code: 'clock_offset',
