@@ -53,10 +53,12 @@ const OURS_FN = `ours() {
 }`;
 
 /**
- * Launcher: `sh -c SPAWN sh RUN dir label runId node cwd argv…`. Prepares the
- * files, starts {@link RUN_SCRIPT} in a new session and prints its pgid.
+ * Launcher: `sh -c SPAWN sh RUN WATCH dir label runId node cwd argv…`. Prepares the
+ * files, starts {@link RUN_SCRIPT} in a new session, prints its pgid as the first
+ * line, and then becomes {@link WATCH_SCRIPT} for it: one command per process for
+ * its whole life (every command costs a login shell on the node).
  */
-export const SPAWN_SCRIPT = `run=$1; d=$2; l=$3; r=$4; n=$5
+export const SPAWN_SCRIPT = `run=$1; watch=$2; d=$3; l=$4; r=$5; n=$6
 if [ -s "$d/$l.pid" ] && [ ! -f "$d/$l.exit" ] && kill -0 -"$(cat "$d/$l.pid")" 2>/dev/null; then
   echo "a process labelled $l is already running in $d (pgid $(cat "$d/$l.pid"))" >&2; exit 89
 fi
@@ -64,7 +66,7 @@ mkdir -p "$d" || exit 90
 rm -f "$d/$l.pid" "$d/$l.exit" "$d/$l.in" || exit 90
 mkfifo -m 600 "$d/$l.in" || exit 90
 : > "$d/$l.log" || exit 90
-shift 1
+shift 2
 ${RUN_MARKER}=$r ${NODE_MARKER}=$n setsid sh -c "$run" sh "$@" </dev/null >/dev/null 2>&1 &
 i=0
 while [ ! -s "$d/$l.pid" ]; do
@@ -72,7 +74,8 @@ while [ ! -s "$d/$l.pid" ]; do
   if [ "$i" -gt 1000 ]; then echo "the process did not start: no pid file $d/$l.pid after 10 s" >&2; exit 91; fi
   sleep 0.01
 done
-cat "$d/$l.pid"`;
+cat "$d/$l.pid"
+exec sh -c "$watch" sh "$d" "$l" 0`;
 
 /**
  * Group leader: `sh -c RUN sh dir label runId node cwd argv…`. Holds the FIFO open
@@ -99,18 +102,22 @@ exec 3>&-
 echo "$code" > "$d/$l.exit.tmp" && mv -f "$d/$l.exit.tmp" "$d/$l.exit"`;
 
 /**
- * `sh -c WATCH sh dir label offset`: the log from byte `offset` on stdout as it is
+ * `sh -c WATCH sh dir label offset` (run by {@link SPAWN_SCRIPT}): the log from byte `offset` on stdout as it is
  * written, until the group leader has exited (tail's final read comes after that,
  * so nothing is lost); then, as the last line on stderr, `exit N` or `gone` — or
  * `watch-failed` when tail cannot follow (e.g. a tail without --pid), and the
- * caller falls back to {@link POLL_SCRIPT}. One command for the process's whole
- * life instead of one every poll: at 16 nodes the polls were ~32 commands/s.
+ * caller falls back to {@link POLL_SCRIPT}. Instead of one command every poll: at 16
+ * nodes the polls were ~32 commands/s.
  */
 export const WATCH_SCRIPT = `d=$1; l=$2
 g=$(cat "$d/$l.pid" 2>/dev/null)
 case $g in ''|*[!0-9]*) echo "watch-failed: no pid in $d/$l.pid" >&2; exit 0 ;; esac
 if tail -c "+$(($3 + 1))" -f -s 0.2 --pid="$g" -- "$d/$l.log"; then
-  if [ -f "$d/$l.exit" ]; then printf 'exit %s\\n' "$(cat "$d/$l.exit")" >&2; else echo gone >&2; fi
+  if [ -f "$d/$l.exit" ]; then printf 'exit %s\\n' "$(cat "$d/$l.exit")" >&2; exit 0; fi
+  # KILLed: the leader is gone; report once the rest of the group is too (as POLL would).
+  i=0
+  while kill -0 -"$g" 2>/dev/null && [ "$i" -lt 100 ]; do i=$((i+1)); sleep 0.05; done
+  if kill -0 -"$g" 2>/dev/null; then echo 'watch-failed: the group outlived its leader' >&2; else echo gone >&2; fi
 else
   echo watch-failed >&2
 fi
@@ -277,27 +284,8 @@ export async function startProcess(host: ProcessHost, options: StartProcessOptio
   command.push(...options.argv);
   const runDir = remoteJoin(options.workdir, options.runId);
   const cwd = options.cwd ?? runDir;
-  const result = await host.exec([
-    'sh',
-    '-c',
-    SPAWN_SCRIPT,
-    'sh',
-    RUN_SCRIPT,
-    runDir,
-    options.label,
-    options.runId,
-    host.name,
-    cwd,
-    ...command,
-  ]);
-  const pgid = Number.parseInt(result.stdout.trim(), 10);
-  if (!Number.isInteger(pgid) || pgid <= 1) {
-    throw new Error(
-      `${host.name}: starting ${options.label} printed no process group id (got ${JSON.stringify(result.stdout)})`,
-    );
-  }
-  const handle = new ScriptedProcess(host, runDir, options, pgid);
-  handle.startWatching();
+  const handle = new ScriptedProcess(host, runDir, options);
+  await handle.launch([RUN_SCRIPT, WATCH_SCRIPT, runDir, options.label, options.runId, host.name, cwd, ...command]);
   return handle;
 }
 
@@ -306,6 +294,7 @@ export class ScriptedProcess implements RemoteProcess {
   readonly node: string;
   readonly label: string;
   readonly logPath: string;
+  private group = 0;
   readonly exited: Promise<number | null>;
   private resolveExit!: (code: number | null) => void;
   private done = false;
@@ -324,7 +313,6 @@ export class ScriptedProcess implements RemoteProcess {
     private readonly host: ProcessHost,
     private readonly runDir: string,
     private readonly options: StartProcessOptions,
-    readonly pgid: number,
   ) {
     this.node = host.name;
     this.label = options.label;
@@ -335,27 +323,64 @@ export class ScriptedProcess implements RemoteProcess {
     this.splitter = onLine ? createLineSplitter((line) => safeCall(onLine, line)) : undefined;
   }
 
-  /** Follow the log and the end of the process with one long command; polls only if that fails. */
-  startWatching(): void {
-    if (this.done || this.watching) return;
-    const controller = new AbortController();
-    const ended = this.host
-      .exec(['sh', '-c', WATCH_SCRIPT, 'sh', this.runDir, this.label, String(this.offset)], {
-        signal: controller.signal,
-        allowFailure: true,
-        keepBytes: 4096,
-        onData: (chunk, stream) => {
-          if (stream !== 'stdout' || this.done) return;
-          this.offset += chunk.length;
-          this.splitter?.push(chunk);
-        },
-      })
-      .then(
-        (result) => this.watchEnded(lastLine(result.stderr)),
-        (error: unknown) => this.watchEnded(undefined, error),
-      )
-      .finally(() => (this.watching = undefined));
-    this.watching = { controller, ended };
+  /** Process group id; known once {@link launch} has resolved. */
+  get pgid(): number {
+    return this.group;
+  }
+
+  /**
+   * Run {@link SPAWN_SCRIPT} with `args` and keep following its output: resolves once the
+   * process group id arrived (the first line); the rest is the process's log and, at the
+   * end, its state. Rejects if the launcher failed, with its exit status and output.
+   */
+  launch(args: readonly string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const controller = new AbortController();
+      let head: Buffer | undefined = Buffer.alloc(0);
+      const started = (): boolean => head === undefined;
+      const ended = this.host
+        .exec(['sh', '-c', SPAWN_SCRIPT, 'sh', ...args], {
+          signal: controller.signal,
+          keepBytes: 4096,
+          onData: (chunk, stream) => {
+            if (stream !== 'stdout' || this.done) return;
+            if (head !== undefined) {
+              head = Buffer.concat([head, chunk]);
+              const nl = head.indexOf(10);
+              if (nl < 0) return;
+              const line = head.subarray(0, nl).toString('latin1').trim();
+              const rest = head.subarray(nl + 1);
+              head = undefined;
+              const pgid = Number.parseInt(line, 10);
+              if (!Number.isInteger(pgid) || pgid <= 1) {
+                controller.abort(this.noPgid(line));
+                return;
+              }
+              this.group = pgid;
+              resolve();
+              chunk = rest;
+            }
+            this.offset += chunk.length;
+            if (chunk.length > 0) this.splitter?.push(chunk);
+          },
+        })
+        .then(
+          (result) => {
+            if (started()) this.watchEnded(lastLine(result.stderr));
+            else reject(this.noPgid(result.stdout));
+          },
+          (error: unknown) => {
+            if (started()) this.watchEnded(undefined, error);
+            else reject(controller.signal.aborted ? controller.signal.reason : error);
+          },
+        )
+        .finally(() => (this.watching = undefined));
+      this.watching = { controller, ended };
+    });
+  }
+
+  private noPgid(got: string): Error {
+    return new Error(`${this.node}: starting ${this.label} printed no process group id (got ${JSON.stringify(got)})`);
   }
 
   private watchEnded(state: string | undefined, error?: unknown): void {
