@@ -1,6 +1,6 @@
 /**
- * `npm run cluster -- up [--hosts N] [--id ID] [--octet X] [--no-slurm]` starts a test cluster
- * and leaves it running; `npm run cluster -- down [--id ID]` removes it.
+ * `npm run cluster -- up [--hosts N] [--id ID] [--octet X] [--no-slurm] [--login-shell PATH]`
+ * starts a test cluster and leaves it running; `npm run cluster -- down [--id ID]` removes it.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { cleanupLeftovers, startTestCluster, type TestCluster } from './test-cluster.js';
@@ -45,11 +45,18 @@ function buildProgram(): Command {
     .option('--id <id>', 'cluster id: names namespaces, state file and dir', 'lbt')
     .option('--octet <x>', 'addresses are 10.X.k.2', wholeNumber, 213)
     .option('--no-slurm', 'only namespaces and sshd')
-    .action(async (opts: { hosts: number; id: string; octet: number; slurm: boolean }) => {
+    .option('--login-shell <path>', "root's login shell inside the cluster, e.g. /bin/sh (default: as on this machine)")
+    .action(async (opts: { hosts: number; id: string; octet: number; slurm: boolean; loginShell?: string }) => {
       const earlier = readState(opts.id);
       if (earlier)
         process.stderr.write(`replacing the earlier test cluster '${opts.id}' (${earlier.dir ?? 'no dir'})\n`);
-      const cluster = await startTestCluster({ hosts: opts.hosts, id: opts.id, octet: opts.octet, slurm: opts.slurm });
+      const cluster = await startTestCluster({
+        hosts: opts.hosts,
+        id: opts.id,
+        octet: opts.octet,
+        slurm: opts.slurm,
+        ...(opts.loginShell === undefined ? {} : { loginShell: opts.loginShell }),
+      });
       process.stdout.write(describeCluster(cluster));
     });
   program

@@ -38,6 +38,12 @@ export interface TestClusterOptions {
   octet?: number;
   /** Start munged, slurmctld and a slurmd per host. Default true. */
   slurm?: boolean;
+  /**
+   * root's login shell inside the cluster (an /etc/netns passwd overlay; the machine's own
+   * /etc/passwd is untouched), e.g. '/bin/sh' to run remote commands as on a node whose
+   * login shell is dash. Default: root's shell on this machine.
+   */
+  loginShell?: string;
 }
 
 /** One host of the test cluster. */
@@ -98,7 +104,9 @@ export interface TestCluster {
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{0,9}$/;
 
-function validate(options: TestClusterOptions): Required<TestClusterOptions> {
+function validate(options: TestClusterOptions): Required<Omit<TestClusterOptions, 'loginShell'>> & {
+  loginShell: string | undefined;
+} {
   const id = options.id ?? 'lbt';
   const hosts = options.hosts ?? 3;
   const octet = options.octet ?? 213;
@@ -114,7 +122,11 @@ function validate(options: TestClusterOptions): Required<TestClusterOptions> {
   if (!Number.isInteger(octet) || octet < 1 || octet > 254) {
     throw new TestClusterError(`test cluster octet ${octet} is not allowed: use a whole number from 1 to 254`);
   }
-  return { id, hosts, octet, slurm: options.slurm ?? true };
+  const loginShell = options.loginShell;
+  if (loginShell !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(loginShell)) {
+    throw new TestClusterError(`test cluster loginShell '${loginShell}' is not allowed: use an absolute path`);
+  }
+  return { id, hosts, octet, slurm: options.slurm ?? true, loginShell };
 }
 
 /**
@@ -140,7 +152,7 @@ export function slurmSettings(cluster: TestCluster): Record<string, string> {
  * On failure it tears down what it made and throws {@link TestClusterError}.
  */
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
-  const { id, hosts: hostCount, octet, slurm } = validate(options);
+  const { id, hosts: hostCount, octet, slurm, loginShell } = validate(options);
   const support = clusterSupport({ slurm });
   if (!support.ok) throw new TestClusterError(support.reason);
 
@@ -203,7 +215,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       state.namespaces = plans.map((p) => p.namespace);
       state.etcDirs = plans.map((p) => `/etc/netns/${p.namespace}`);
       writeState(state);
-      writeHostsFiles(plans);
+      writeHostsFiles(plans, loginShell);
       await createNetwork(plans);
     });
 
@@ -326,9 +338,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
  * `ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf} over /etc, so inside the
  * cluster (sshd sessions, slurmd, the login host's port forwarding) node names resolve as on
  * a real cluster, and no DNS query is attempted (it could only time out: hosts have no route
- * beyond the cluster). The root namespace's /etc is left alone.
+ * beyond the cluster). With `loginShell`, a passwd copy gives root that shell inside the cluster
+ * (sshd runs every remote command through the user's shell). The root namespace's /etc is left alone.
  */
-function writeHostsFiles(plans: readonly HostPlan[]): void {
+function writeHostsFiles(plans: readonly HostPlan[], loginShell: string | undefined): void {
   let base = '';
   try {
     base = readFileSync('/etc/hosts', 'utf8');
@@ -336,9 +349,14 @@ function writeHostsFiles(plans: readonly HostPlan[]): void {
     base = '127.0.0.1 localhost\n';
   }
   const content = `${base.trimEnd()}\n# luanti-bench test cluster\n${plans.map((p) => `${p.address} ${p.name}`).join('\n')}\n`;
+  const passwd =
+    loginShell === undefined
+      ? undefined
+      : readFileSync('/etc/passwd', 'utf8').replace(/^(root:(?:[^:\n]*:){5})[^:\n]*$/m, `$1${loginShell}`);
   for (const p of plans) {
     mkdirSync(`/etc/netns/${p.namespace}`, { recursive: true });
     writeFileSync(`/etc/netns/${p.namespace}/hosts`, content);
+    if (passwd !== undefined) writeFileSync(`/etc/netns/${p.namespace}/passwd`, passwd);
     writeFileSync(
       `/etc/netns/${p.namespace}/resolv.conf`,
       '# luanti-bench test cluster: no DNS, names are in /etc/hosts\n',
