@@ -82,6 +82,10 @@ export function parseHostSpec(spec: string, defaults: { user: string; port: numb
 
 /** A channel carrying `channelsPerConnection` permits, plus two spare ones kept for kills. */
 const KILL_CHANNELS = 2;
+/** RFC 4254 §5.1 reason code of a channel type the server does not know: no use trying again. */
+const SSH_OPEN_UNKNOWN_CHANNEL_TYPE = 3;
+/** Waits before each new attempt to open a session sshd refused (about 3 s in all). */
+const REOPEN_DELAYS_MS = [20, 50, 100, 200, 400, 800, 1500];
 /** Prefix of the line through which a killable command reports its process group. */
 const PGID_TAG = '\u0001lb-pgid ';
 /** Runs argv in its own session and reports its process group first, so it can be killed later. */
@@ -337,21 +341,52 @@ export class SshNode implements NodeConnection {
     }
   }
 
-  private openChannel(command: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      if (this.lost) {
-        reject(this.lost);
-        return;
-      }
+  private openChannel(command: string, signal?: AbortSignal): Promise<ClientChannel> {
+    return this.openSession('an SSH channel', (done) => this.client.exec(command, done), signal);
+  }
+
+  /**
+   * Open a session channel (exec or SFTP). sshd refuses one ("open failed", reason
+   * connect failed) while MaxSessions are in use, and it frees the slot of a closed session only
+   * after it has processed the whole batch of messages the close came in: when several quick
+   * commands end at once and queued ones open channels right away, the opens can arrive while
+   * the closed sessions still count. Such refusals are retried for a few seconds.
+   */
+  private async openSession<T>(
+    what: string,
+    open: (done: (err: Error | undefined, channel: T) => void) => void,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
       try {
-        this.client.exec(command, (err, stream) => {
-          if (err) reject(new SshConnectError(this.name, `cannot open an SSH channel: ${err.message}`, { cause: err }));
-          else resolve(stream);
+        return await new Promise<T>((resolve, reject) => {
+          if (this.lost) {
+            reject(this.lost);
+            return;
+          }
+          try {
+            open((err, channel) => (err ? reject(err) : resolve(channel)));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
         });
       } catch (error) {
-        reject(new SshConnectError(this.name, `cannot open an SSH channel: ${(error as Error).message}`));
+        if (error === this.lost) throw error;
+        const err = error as Error & { reason?: unknown };
+        // A server's CHANNEL_OPEN_FAILURE carries a numeric reason; errors of ssh2's own do not.
+        const refused = typeof err.reason === 'number' && err.reason !== SSH_OPEN_UNKNOWN_CHANNEL_TYPE;
+        const delay = REOPEN_DELAYS_MS[attempt];
+        if (!refused || delay === undefined) {
+          throw new SshConnectError(
+            this.name,
+            `cannot open ${what}: ${err.message}${refused ? ` (refused ${attempt + 1} times; sshd's MaxSessions?)` : ''}`,
+            { cause: err },
+          );
+        }
+        this.logger?.debug({ attempt, err }, `sshd refused ${what}; retrying`);
+        await sleep(delay, signal);
       }
-    });
+    }
   }
 
   private async runChannel(
@@ -360,7 +395,7 @@ export class SshNode implements NodeConnection {
     options: ExecOptions,
     killable: boolean,
   ): Promise<ExecResult> {
-    const stream = await this.openChannel(command);
+    const stream = await this.openChannel(command, options.signal);
     return new Promise<ExecResult>((resolve, reject) => {
       const out = new OutputBuffer(options.keepBytes);
       const err = new OutputBuffer(options.keepBytes);
@@ -419,10 +454,18 @@ export class SshNode implements NodeConnection {
         onData?.(chunk, 'stderr');
         errLines?.push(chunk);
       });
-      stream.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = code ?? (signalName ? 128 + signalNumber(signalName) : null);
+      const recordExit = (code: number | null | undefined, signalName: string | undefined): void => {
+        exitCode ??= code ?? (signalName ? 128 + signalNumber(signalName) : null);
+      };
+      // ssh2 emits 'exit' while it parses the packet. A quick command's exit status can come in the
+      // same read as the exec's confirmation, before this code runs (it resumes after `await`), and
+      // that 'exit' is lost. 'close' waits until the output has been read and carries the same
+      // arguments (ssh2 documents this), so the status is read from it as well.
+      stream.on('exit', (code: number | null, signalName?: string) => recordExit(code, signalName));
+      stream.on('close', (code?: number | null, signalName?: string) => {
+        recordExit(code, signalName);
+        finish();
       });
-      stream.on('close', () => finish());
       const finish = (): void => {
         if (settled) return;
         settled = true;
@@ -491,12 +534,7 @@ export class SshNode implements NodeConnection {
     // An SFTP session counts against MaxSessions like an exec channel.
     const release = await this.channels.acquire();
     try {
-      const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        if (this.lost) return reject(this.lost);
-        this.client.sftp((err, s) =>
-          err ? reject(new SshConnectError(this.name, `cannot open SFTP: ${err.message}`, { cause: err })) : resolve(s),
-        );
-      });
+      const sftp = await this.openSession<SFTPWrapper>('SFTP', (done) => this.client.sftp(done));
       try {
         return await fn(sftp);
       } finally {
