@@ -30,6 +30,10 @@
  * ```
  * A frame without `#end` (connection lost mid-frame) is discarded by the parser.
  *
+ * The sampler ends (status 0) when the run directory is gone: the run's teardown removes it
+ * and needs no second command to stop the sampler, and a sweep of a crashed worker's run ends
+ * that run's sampler too.
+ *
  * The probe file is opened once on fd 3 as soon as it exists and then read on from where the
  * last frame stopped, so no offset bookkeeping or `tail` fork is needed; a trailing partial line
  * is kept and completed in the next frame.
@@ -60,7 +64,7 @@ echo "#host $h"
 echo "#kernel $kr"
 echo "#model $model"
 pfd=; part=; i=0
-while :; do
+while [ -d "$run" ]; do
   if [ "$i" -eq 0 ]; then echo "#frame $(date +%s%N)"; i=10; else echo "#frame"; fi
   i=$((i-1))
   l=; read -r l </proc/uptime; echo "up $l"

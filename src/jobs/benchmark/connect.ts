@@ -1,6 +1,7 @@
 import { splitBots } from '../run-spec.js';
 import type { NodeState, RunContext } from './run-context.js';
 import { BenchmarkError } from './errors.js';
+import { removeRunDirectory } from './run-directory.js';
 
 /** One connection per node for the whole run; node 1 serves, the rest host bots. */
 export async function connect(ctx: RunContext): Promise<void> {
@@ -13,13 +14,7 @@ export async function connect(ctx: RunContext): Promise<void> {
   }
   for (const conn of conns) {
     // Registered before anything runs on the node, so it drains after every process there was stopped.
-    ctx.defer(
-      `remove run directory on ${conn.name}`,
-      async () => {
-        await conn.exec(['rm', '-rf', '--', `${conn.workdir}/${ctx.runId}`], { timeoutMs: 30_000 });
-      },
-      'rundir',
-    );
+    ctx.defer(`remove run directory on ${conn.name}`, () => removeRunDirectory(conn, ctx.runId), 'rundir');
   }
   const shares = splitBots(ctx.spec.bots, ctx.spec.nodes);
   ctx.state.nodes = conns.map((conn, i): NodeState => {

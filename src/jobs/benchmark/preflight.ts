@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { defaultSwarmBundlePath, uploadSwarmBundle } from './swarm.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseSweepOutput, SWEEP_SCRIPT } from '../../cluster/remote-process.js';
+import { defaultSwarmBundlePath } from './swarm.js';
 import type { RunContext, NodeState } from './run-context.js';
 import { clockOffsetMs } from './clock-offset.js';
 import { PreflightError } from './errors.js';
@@ -11,9 +13,12 @@ const CLOCK_WARN_MS = 1000;
 const MIN_NODE_MAJOR = 18;
 
 /**
- * One fixed script per node, inputs as positional parameters (never pasted):
- * $1 the run's directory (created here, so later phases need no mkdir), $2 server binary or '', $3 node binary or '', $4 bot command or '', $5 game id or ''.
- * Prints key=value lines the parser below reads.
+ * One fixed script per node, inputs as positional parameters (never pasted), and the whole
+ * preflight in this one command (every command costs a login shell on the node):
+ * $1 the run's directory (created here, so later phases need no mkdir), $2 server binary or '',
+ * $3 node binary or '', $4 bot command or '', $5 game id or '', $6 where to write the swarm
+ * bundle arriving on stdin or '', $7 {@link SWEEP_SCRIPT}, $8 the work directory, $9 this run's id.
+ * Prints key=value lines the parser below reads, then the sweep's own lines.
  */
 const PREFLIGHT_SCRIPT = `
 echo "clock=$(date +%s%N)"
@@ -34,7 +39,17 @@ fi
 if [ -n "$4" ]; then
   if command -v "$4" >/dev/null 2>&1; then echo "botcmd=ok $("$4" --version 2>/dev/null | head -n 1)"; else echo "botcmd=missing"; fi
 fi
+if [ -n "$6" ]; then
+  if cat > "$6.tmp" 2>/dev/null && chmod 644 "$6.tmp" && mv -f "$6.tmp" "$6"; then echo "bundle=ok"; else echo "bundle=fail"; fi
+fi
+sh -c "$7" sh "$8" "$9" 3000
 `;
+
+/** The swarm bundle read once on the worker and written to each bot node by its preflight command. */
+interface SwarmBundle {
+  name: string;
+  content: Buffer;
+}
 
 interface NodeCheck {
   ok: boolean;
@@ -48,16 +63,20 @@ interface NodeCheck {
  * earlier runs. Any failing node fails the run, naming node and reason.
  */
 export async function preflight(ctx: RunContext): Promise<void> {
+  let bundle: SwarmBundle | null = null;
   if (ctx.spec.botRuntime.kind === 'builtin') {
     // The one local input: without the bundle no swarm can start, so fail before touching any node.
-    const bundle = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
-    if (!existsSync(bundle)) {
-      throw new PreflightError(`swarm bundle ${bundle} does not exist on this machine; run \`npm run build\``, [
-        { node: 'worker', reason: `missing ${bundle}` },
+    const path = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
+    const content = await readFile(path).catch((error: NodeJS.ErrnoException) => error);
+    if (content instanceof Error) {
+      const why = content.code === 'ENOENT' ? 'does not exist on this machine' : `cannot be read (${content.code})`;
+      throw new PreflightError(`swarm bundle ${path} ${why}; run \`npm run build\``, [
+        { node: 'worker', reason: `${why}: ${path}` },
       ]);
     }
+    bundle = { name: basename(path), content };
   }
-  const results = await Promise.all(ctx.state.nodes.map((node) => checkNode(ctx, node)));
+  const results = await Promise.all(ctx.state.nodes.map((node) => checkNode(ctx, node, bundle)));
   const failures = ctx.state.nodes.flatMap((node, i) =>
     results[i]!.ok ? [] : [{ node: node.name, reason: results[i]!.reasons.join('; ') }],
   );
@@ -69,7 +88,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   }
 }
 
-async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
+async function checkNode(ctx: RunContext, node: NodeState, bundle: SwarmBundle | null): Promise<NodeCheck> {
   const { config, spec } = ctx;
   const check: NodeCheck = { ok: true, reasons: [], notes: [] };
   const fail = (reason: string): void => {
@@ -81,6 +100,8 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
   const builtin = spec.botRuntime.kind === 'builtin';
   const botCommand = spec.botRuntime.kind === 'command' ? (spec.botRuntime.argv[0] ?? '') : '';
   const log = ctx.log(node.name);
+  const runDir = `${node.conn.workdir}/${ctx.runId}`;
+  const bundleTarget = hostsBots && bundle && node.bots > 0 ? `${runDir}/${bundle.name}` : '';
   try {
     const sentAt = Date.now();
     const { stdout } = await node.conn.exec(
@@ -89,13 +110,18 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
         '-c',
         PREFLIGHT_SCRIPT,
         'sh',
-        `${node.conn.workdir}/${ctx.runId}`,
+        runDir,
         hostsServer ? config.LUANTI_SERVER_BIN : '',
         hostsBots && builtin ? config.REMOTE_NODE_BIN : '',
         hostsBots && !builtin ? botCommand : '',
         hostsServer ? config.LUANTI_GAME : '',
+        bundleTarget,
+        SWEEP_SCRIPT,
+        node.conn.workdir,
+        ctx.runId,
       ],
-      { timeoutMs: 30_000, signal: ctx.signal },
+      // The sweep inside may wait out a leftover's TERM grace.
+      { timeoutMs: 60_000, signal: ctx.signal, stdin: bundleTarget && bundle ? bundle.content : undefined },
     );
     const receivedAt = Date.now();
     const kv = parseKeyValues(stdout);
@@ -150,25 +176,14 @@ async function checkNode(ctx: RunContext, node: NodeState): Promise<NodeCheck> {
       if (line === 'missing') fail(`bot command ${botCommand} not found`);
       else node.botRuntimeVersion = line.replace(/^ok\s*/, '') || null;
     }
-    if (check.ok) {
-      // The sweep spares this run's directory, so the bundle upload into it need not wait for the
-      // sweep: both at once save a round trip per node (they queue behind each other on a busy node).
-      const upload =
-        hostsBots && builtin && node.bots > 0
-          ? uploadSwarmBundle(ctx, node).then(
-              () => undefined,
-              (error: unknown) => fail((error as Error).message),
-            )
-          : Promise.resolve();
-      const sweep = node.conn.sweep({ keepRunId: ctx.runId, signal: ctx.signal });
-      const [swept] = await Promise.all([sweep, upload]).catch(async (error: unknown) => {
-        await upload;
-        throw error;
-      });
-      if (swept.killed.length > 0 || swept.removedDirs.length > 0) {
-        check.notes.push(`swept ${swept.killed.length} leftover processes, ${swept.removedDirs.length} dirs`);
-        log.info({ swept }, 'swept leftovers of earlier runs');
-      }
+    if (bundleTarget) {
+      if (kv.get('bundle') === 'ok') node.swarmBundleRemote = bundleTarget;
+      else fail(`could not write the swarm bundle to ${bundleTarget}`);
+    }
+    const swept = parseSweepOutput(node.name, stdout);
+    if (swept.killed.length > 0 || swept.removedDirs.length > 0) {
+      check.notes.push(`swept ${swept.killed.length} leftover processes, ${swept.removedDirs.length} dirs`);
+      log.info({ swept }, 'swept leftovers of earlier runs');
     }
   } catch (error) {
     ctx.throwIfAborted();

@@ -4,9 +4,13 @@ import { deploymentPaths } from '../../luanti/deployment.js';
 import { createProbeFeed } from './probe-feed.js';
 import { influxTags, sleep, type NodeState, type RunContext } from './run-context.js';
 import { createSamplerFeed } from './sampler-feed.js';
+import { removeRunDirectory } from './run-directory.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const NOISE_KEEP = 20;
 const POLL_MS = 200;
+/** The sampler notices its run directory is gone at its next frame (1 s apart); then it is killed. */
+const SAMPLER_END_MS = 2500;
 
 /**
  * Start the sampler on every node (one long exec each), then the METRICS GATE:
@@ -124,11 +128,17 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
       },
     );
   ctx.defer(
-    `stop sampler on ${node.name}`,
+    `stop sampler and remove run directory on ${node.name}`,
     async () => {
       node.samplerStoppedAt = Date.now();
+      // Every process writing there was stopped before this runs (registered later, drained earlier).
+      // The sampler ends by itself within a frame of its directory going: one command, not two.
+      const removal = removeRunDirectory(node.conn, ctx.runId);
+      await removal.catch(() => undefined);
+      await Promise.race([running, delay(SAMPLER_END_MS)]);
       controller.abort(new Error('run over'));
       await running;
+      await removal;
     },
     'sampler',
   );

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,18 @@ describe('sampler script on this machine', () => {
     expect(stream.counters.badLines).toBe(0);
   });
 
+  it('ends by itself, status 0, within a frame of its run directory being removed', async () => {
+    const runDir = join(dir, 'run-1');
+    mkdirSync(runDir);
+    const r = startSampler(runDir);
+    started.push(r.child);
+    await waitFrames(r, 2);
+    const exited = new Promise<number | null>((resolve) => r.child.once('exit', (code) => resolve(code)));
+    rmSync(runDir, { recursive: true });
+    expect(await exited).toBe(0);
+    expect(r.stderr).toEqual([]);
+  });
+
   it('skips pid files with garbage or dead pids, and follows children of the group leader', async () => {
     writeFileSync(join(dir, 'garbage.pid'), 'not a pid\n');
     writeFileSync(join(dir, 'dead.pid'), '999999999');
@@ -165,14 +177,5 @@ describe('sampler script on this machine', () => {
       const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
       expect(p.rssBytes).toBe(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024);
     }
-  });
-
-  it('keeps running when the run directory disappears', async () => {
-    const r = startSampler(dir);
-    started.push(r.child);
-    await waitFrames(r, 1);
-    rmSync(dir, { recursive: true, force: true });
-    await waitFrames(r, 2);
-    expect(r.stderr).toEqual([]);
   });
 });
