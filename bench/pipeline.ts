@@ -8,6 +8,9 @@
  *
  * On the SLURM test cluster (id lbp, octet 215) when root, else on the local cluster.
  * Options: `--nodes 3,8,16`, `--reps 1`, `--duration 20`, `--bots 20`, `--cluster auto|local|slurm`,
+ * `--warmup 1` (runs at the first node count first, reported apart: the first job after the
+ * cluster starts waits for SLURM to register its nodes), `--login-shell PATH` (root's login shell
+ * inside the test cluster's namespaces; default: this machine's, i.e. bash with root's ~/.bashrc),
  * `--log FILE` (the runs' debug log as JSON lines, to see where time goes inside a phase).
  * Figures are medians over reps; this machine is shared, so compare runs made together.
  */
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     bots: { type: 'string', default: '20' },
     cluster: { type: 'string', default: 'auto' },
+    warmup: { type: 'string', default: '1' },
+    'login-shell': { type: 'string' },
     log: { type: 'string' },
   },
 });
@@ -51,6 +56,8 @@ if (nodeCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
   throw new Error(`--nodes '${values.nodes}' is not allowed: comma-separated whole numbers from 1 to 16`);
 }
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps '${values.reps}': use a whole number ≥ 1`);
+const warmups = Number(values.warmup);
+if (!Number.isInteger(warmups) || warmups < 0) throw new Error(`--warmup '${values.warmup}': a whole number ≥ 0`);
 if (!Number.isInteger(durationS) || durationS < 5)
   throw new Error(`--duration '${values.duration}': whole seconds ≥ 5`);
 if (!Number.isInteger(bots) || bots < 1) throw new Error(`--bots '${values.bots}': a whole number ≥ 1`);
@@ -88,7 +95,13 @@ try {
   if (useSlurm) {
     const hosts = Math.max(...nodeCounts);
     process.stderr.write(`starting a ${hosts}-host SLURM test cluster…\n`);
-    cluster = await startTestCluster({ hosts, id: 'lbp', octet: 215, slurm: true });
+    cluster = await startTestCluster({
+      hosts,
+      id: 'lbp',
+      octet: 215,
+      slurm: true,
+      ...(values['login-shell'] ? { loginShell: values['login-shell'] } : {}),
+    });
   }
   const config = (): Config =>
     loadConfig({
@@ -130,10 +143,20 @@ try {
     return { result, totalMs };
   };
 
-  const where = cluster ? 'SLURM test cluster (network namespaces, SSH through a login node)' : 'local cluster';
+  const where = cluster
+    ? `SLURM test cluster (network namespaces, SSH through a login node, login shell ${values['login-shell'] ?? "this machine's root shell"})`
+    : 'local cluster';
   process.stdout.write(
     `bench:pipeline on the ${where}; ${bots} bots, ${durationS} s load, baseline ${BASELINE_S} s, ${reps} rep(s)\n\n`,
   );
+  for (let w = 0; w < warmups; w++) {
+    process.stderr.write(`warm-up run: ${nodeCounts[0]} nodes\n`);
+    const { result, totalMs } = await run(nodeCounts[0]!);
+    const reserve = result.phases.find((p) => p.name === 'reserve');
+    process.stdout.write(
+      `Warm-up run (not counted): ${nodeCounts[0]} nodes, overhead ${((totalMs - (durationS + BASELINE_S) * 1000) / 1000).toFixed(1)} s, reserve ${reserve ? ((reserve.endedAt - reserve.startedAt) / 1000).toFixed(1) : '?'} s\n\n`,
+    );
+  }
 
   // 1. Phase breakdown per node count.
   const phaseMs = new Map<string, Map<number, number[]>>();
@@ -163,12 +186,15 @@ try {
     process.stdout.write(`  ${name.padEnd(12)}${cells.join('')}\n`);
   }
   process.stdout.write('\nOverhead = total − duration − baseline\n');
-  process.stdout.write('  nodes  overhead s  worst coverage\n');
+  process.stdout.write('  nodes  overhead s  worst coverage   each run (s)\n');
   const base = median(overheads.get(nodeCounts[0]!)!);
   for (const nodes of nodeCounts) {
     const o = median(overheads.get(nodes)!);
     process.stdout.write(
-      `  ${String(nodes).padStart(5)}  ${(o / 1000).toFixed(1).padStart(10)}  ${(median(coverage.get(nodes)!) * 100).toFixed(0).padStart(13)} %${nodes === nodeCounts[0] ? '' : `   (${(o / base).toFixed(2)}× of ${nodeCounts[0]} nodes)`}\n`,
+      `  ${String(nodes).padStart(5)}  ${(o / 1000).toFixed(1).padStart(10)}  ${(median(coverage.get(nodes)!) * 100).toFixed(0).padStart(13)} %   ${overheads
+        .get(nodes)!
+        .map((x) => (x / 1000).toFixed(1))
+        .join(' ')}${nodes === nodeCounts[0] ? '' : `   (${(o / base).toFixed(2)}× of ${nodeCounts[0]} nodes)`}\n`,
     );
   }
   process.stdout.write(`  goal: ≤ 15 s at 3 nodes, ≤ 1.5× that at 16\n\n`);
