@@ -2,6 +2,7 @@ import { spawn as spawnChild } from 'node:child_process';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, isAbsolute } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Allocation, ClusterBackend, ReserveRequest } from './backend.js';
 import { abortReason } from './abort.js';
@@ -80,6 +81,7 @@ export class LocalNode implements NodeConnection {
         if (timer) clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
         options.signal?.removeEventListener('abort', onAbort);
+        if (options.stdin instanceof Readable) options.stdin.unpipe(child.stdin);
       };
 
       child.stdout.on('data', (chunk: Buffer) => {
@@ -117,7 +119,8 @@ export class LocalNode implements NodeConnection {
           reject(error);
         }
       });
-      if (options.stdin !== undefined) child.stdin.end(options.stdin);
+      if (options.stdin instanceof Readable) options.stdin.pipe(child.stdin);
+      else if (options.stdin !== undefined) child.stdin.end(options.stdin);
       else child.stdin.end();
     });
   }

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * What the pipeline needs from one node of a run, whatever the cluster kind:
  * `local` implements it with child processes, `ssh` with one ssh2 connection.
@@ -22,8 +24,11 @@ export interface ExecOptions {
    * all). For long streams that are consumed through `onLine`/`onData` as they arrive.
    */
   keepBytes?: number;
-  /** Written to the command's stdin, which is then closed. */
-  stdin?: string | Buffer;
+  /**
+   * Written to the command's stdin, which is then closed. A stream is piped in as it
+   * produces data (stdin stays open until it ends): a control line to a long command.
+   */
+  stdin?: string | Buffer | Readable;
   /** Resolve with a non-zero exit code instead of throwing {@link CommandError}. Default false. */
   allowFailure?: boolean;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { exitMeaning } from './command-error.js';
 import { createLineSplitter } from './line-splitter.js';
+import { PassThrough } from 'node:stream';
 import type { ExecOptions, ExecResult, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
 
 /**
@@ -53,20 +54,24 @@ const OURS_FN = `ours() {
 }`;
 
 /**
- * Launcher: `sh -c SPAWN sh RUN WATCH dir label runId node cwd argv…`. Prepares the
- * files, starts {@link RUN_SCRIPT} in a new session, prints its pgid as the first
- * line, and then becomes {@link WATCH_SCRIPT} for it: one command per process for
- * its whole life (every command costs a login shell on the node).
+ * Launcher: `sh -c SPAWN sh RUN WATCH STOP dir label runId node cwd argv…`. Prepares the
+ * files, starts {@link RUN_SCRIPT} in a new session, prints its pgid as the first line,
+ * and then stays with the process for its whole life, so that no further command is
+ * needed (every command costs a login shell on the node): it becomes {@link WATCH_SCRIPT}
+ * (log and end on its output), while its own stdin — kept open by the tool — carries
+ * control lines: `in TEXT` puts the line TEXT on the process's stdin, `stop MS` runs
+ * {@link STOP_SCRIPT} with grace MS and leaves its verdict in `L.stop`. Stdin's end ends
+ * the control loop.
  */
-export const SPAWN_SCRIPT = `run=$1; watch=$2; d=$3; l=$4; r=$5; n=$6
+export const SPAWN_SCRIPT = `run=$1; watch=$2; stop=$3; d=$4; l=$5; r=$6; n=$7
 if [ -s "$d/$l.pid" ] && [ ! -f "$d/$l.exit" ] && kill -0 -"$(cat "$d/$l.pid")" 2>/dev/null; then
   echo "a process labelled $l is already running in $d (pgid $(cat "$d/$l.pid"))" >&2; exit 89
 fi
 mkdir -p "$d" || exit 90
-rm -f "$d/$l.pid" "$d/$l.exit" "$d/$l.in" || exit 90
+rm -f "$d/$l.pid" "$d/$l.exit" "$d/$l.in" "$d/$l.stop" || exit 90
 mkfifo -m 600 "$d/$l.in" || exit 90
 : > "$d/$l.log" || exit 90
-shift 2
+shift 3
 ${RUN_MARKER}=$r ${NODE_MARKER}=$n setsid sh -c "$run" sh "$@" </dev/null >/dev/null 2>&1 &
 i=0
 while [ ! -s "$d/$l.pid" ]; do
@@ -74,8 +79,15 @@ while [ ! -s "$d/$l.pid" ]; do
   if [ "$i" -gt 1000 ]; then echo "the process did not start: no pid file $d/$l.pid after 10 s" >&2; exit 91; fi
   sleep 0.01
 done
-cat "$d/$l.pid"
-exec sh -c "$watch" sh "$d" "$l" 0`;
+g=$(cat "$d/$l.pid"); echo "$g"
+exec 4<&0
+while IFS= read -r c <&4; do
+  case $c in
+    'in '*) printf '%s\\n' "\${c#in }" > "$d/$l.in" ;;
+    'stop '*) sh -c "$stop" sh "$g" "$r" "\${c#stop }" > "$d/$l.stop" & ;;
+  esac
+done >/dev/null 2>&1 &
+exec sh -c "$watch" sh "$d" "$l" 0 4<&-`;
 
 /**
  * Group leader: `sh -c RUN sh dir label runId node cwd argv…`. Holds the FIFO open
@@ -104,7 +116,8 @@ echo "$code" > "$d/$l.exit.tmp" && mv -f "$d/$l.exit.tmp" "$d/$l.exit"`;
 /**
  * `sh -c WATCH sh dir label offset` (run by {@link SPAWN_SCRIPT}): the log from byte `offset` on stdout as it is
  * written, until the group leader has exited (tail's final read comes after that,
- * so nothing is lost); then, as the last line on stderr, `exit N` or `gone` — or
+ * so nothing is lost); then, as the last line on stderr, `exit N`, `killed` (by a control
+ * line's stop) or `gone` — or
  * `watch-failed` when tail cannot follow (e.g. a tail without --pid), and the
  * caller falls back to {@link POLL_SCRIPT}. Instead of one command every poll: at 16
  * nodes the polls were ~32 commands/s.
@@ -117,7 +130,9 @@ if tail -c "+$(($3 + 1))" -f -s 0.2 --pid="$g" -- "$d/$l.log"; then
   # KILLed: the leader is gone; report once the rest of the group is too (as POLL would).
   i=0
   while kill -0 -"$g" 2>/dev/null && [ "$i" -lt 100 ]; do i=$((i+1)); sleep 0.05; done
-  if kill -0 -"$g" 2>/dev/null; then echo 'watch-failed: the group outlived its leader' >&2; else echo gone >&2; fi
+  if kill -0 -"$g" 2>/dev/null; then echo 'watch-failed: the group outlived its leader' >&2
+  elif [ "$(cat "$d/$l.stop" 2>/dev/null)" = killed ]; then echo killed >&2
+  else echo gone >&2; fi
 else
   echo watch-failed >&2
 fi
@@ -142,7 +157,8 @@ if ! ours "$g" "$2"; then echo absent; exit 0; fi
 kill -TERM -"$g" 2>/dev/null
 i=0
 while kill -0 -"$g" 2>/dev/null; do
-  if [ "$i" -ge "$n" ]; then kill -KILL -"$g" 2>/dev/null; echo killed; exit 0; fi
+  # The verdict first: a watcher that sees the group vanish must find it.
+  if [ "$i" -ge "$n" ]; then echo killed; kill -KILL -"$g" 2>/dev/null; exit 0; fi
   i=$((i+1)); sleep 0.1
 done
 echo terminated`;
@@ -285,7 +301,17 @@ export async function startProcess(host: ProcessHost, options: StartProcessOptio
   const runDir = remoteJoin(options.workdir, options.runId);
   const cwd = options.cwd ?? runDir;
   const handle = new ScriptedProcess(host, runDir, options);
-  await handle.launch([RUN_SCRIPT, WATCH_SCRIPT, runDir, options.label, options.runId, host.name, cwd, ...command]);
+  await handle.launch([
+    RUN_SCRIPT,
+    WATCH_SCRIPT,
+    STOP_SCRIPT,
+    runDir,
+    options.label,
+    options.runId,
+    host.name,
+    cwd,
+    ...command,
+  ]);
   return handle;
 }
 
@@ -304,6 +330,8 @@ export class ScriptedProcess implements RemoteProcess {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private watching: { controller: AbortController; ended: Promise<void> } | undefined;
+  /** The launcher's stdin while it follows the process: control lines (see {@link SPAWN_SCRIPT}). */
+  private readonly control = new PassThrough();
   private stopping: Promise<void> | undefined;
   private killed = false;
   private readonly pollMs: number;
@@ -341,6 +369,7 @@ export class ScriptedProcess implements RemoteProcess {
       const ended = this.host
         .exec(['sh', '-c', SPAWN_SCRIPT, 'sh', ...args], {
           signal: controller.signal,
+          stdin: this.control,
           keepBytes: 4096,
           onData: (chunk, stream) => {
             if (stream !== 'stdout' || this.done) return;
@@ -374,7 +403,10 @@ export class ScriptedProcess implements RemoteProcess {
             else reject(controller.signal.aborted ? controller.signal.reason : error);
           },
         )
-        .finally(() => (this.watching = undefined));
+        .finally(() => {
+          this.watching = undefined;
+          this.control.end();
+        });
       this.watching = { controller, ended };
     });
   }
@@ -385,7 +417,7 @@ export class ScriptedProcess implements RemoteProcess {
 
   private watchEnded(state: string | undefined, error?: unknown): void {
     if (this.done) return;
-    if (state !== undefined && (state === 'gone' || state.startsWith('exit '))) {
+    if (state !== undefined && (state === 'gone' || state === 'killed' || state.startsWith('exit '))) {
       this.splitter?.end();
       this.finishFrom(state);
       return;
@@ -440,9 +472,11 @@ export class ScriptedProcess implements RemoteProcess {
     this.finishFrom(state);
   }
 
-  /** Ends the handle from a final state line: `exit N` or `gone`. */
+  /** Ends the handle from a final state line: `exit N`, `killed` or `gone`. */
   private finishFrom(state: string): void {
-    if (state.startsWith('exit ')) {
+    if (state === 'killed') {
+      this.finish(137);
+    } else if (state.startsWith('exit ')) {
       const code = Number.parseInt(state.slice(5), 10);
       this.finish(Number.isInteger(code) ? code : null);
     } else {
@@ -456,6 +490,7 @@ export class ScriptedProcess implements RemoteProcess {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     this.watching?.controller.abort(new Error('the process handle is done'));
+    this.control.end();
     this.options.logger?.debug({ label: this.label, code, meaning: exitMeaning(code) }, 'process ended');
     this.resolveExit(code);
   }
@@ -467,6 +502,11 @@ export class ScriptedProcess implements RemoteProcess {
 
   async write(data: string): Promise<void> {
     if (this.done) throw new Error(`${this.node}: cannot write to ${this.label}: it has ended`);
+    if (this.watching && /^([^\r\n]*\n)+$/.test(data)) {
+      // Whole lines go over the launcher's control line: no command, and no delay.
+      for (const line of data.slice(0, -1).split('\n')) this.control.write(`in ${line}\n`);
+      return;
+    }
     await this.host.exec(['sh', '-c', WRITE_SCRIPT, 'sh', remoteJoin(this.runDir, `${this.label}.in`)], {
       stdin: data,
       timeoutMs: 30_000,
@@ -479,18 +519,16 @@ export class ScriptedProcess implements RemoteProcess {
   }
 
   private async doStop(graceMs: number): Promise<void> {
+    const grace = Math.max(0, Math.round(graceMs));
+    if (!this.done && this.watching) {
+      // Over the control line; the command below is the fallback when the launcher does not answer.
+      this.control.write(`stop ${grace}\n`);
+      await Promise.race([this.exited, delay(grace + WATCH_END_GRACE_MS)]);
+    }
     if (!this.done) {
       const result = await this.host.exec(
-        [
-          'sh',
-          '-c',
-          STOP_SCRIPT,
-          'sh',
-          String(this.pgid),
-          this.options.runId,
-          String(Math.max(0, Math.round(graceMs))),
-        ],
-        { timeoutMs: graceMs + 30_000 },
+        ['sh', '-c', STOP_SCRIPT, 'sh', String(this.pgid), this.options.runId, String(grace)],
+        { timeoutMs: grace + 30_000 },
       );
       if (result.stdout.trim() === 'killed') this.killed = true;
     }

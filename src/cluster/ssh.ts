@@ -1,6 +1,7 @@
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { constants } from 'node:os';
 import { posix } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { abortReason, sleep } from './abort.js';
 import { CommandError, formatSeconds } from './command-error.js';
@@ -472,6 +473,7 @@ export class SshNode implements NodeConnection {
         if (timer) clearTimeout(timer);
         if (fallback) clearTimeout(fallback);
         options.signal?.removeEventListener('abort', onAbort);
+        if (options.stdin instanceof Readable) options.stdin.unpipe(stream);
         if (head && head.length > 0) err.push(head);
         outLines?.end();
         errLines?.end();
@@ -498,7 +500,8 @@ export class SshNode implements NodeConnection {
           reject(error);
         }
       };
-      if (options.stdin !== undefined) stream.end(options.stdin);
+      if (options.stdin instanceof Readable) options.stdin.pipe(stream);
+      else if (options.stdin !== undefined) stream.end(options.stdin);
       else stream.end();
     });
   }

@@ -147,7 +147,7 @@ export function processBehaviour(node: () => NodeConnection): void {
     await n.sweep({ keepRunId: 'none' });
   });
 
-  it('spawn: one command follows a process for its whole life (no polling while it runs)', async () => {
+  it('spawn: one command serves a process for its whole life — log, stdin, stop and end', async () => {
     const n = node();
     const runId = run();
     const commands: string[] = [];
@@ -159,17 +159,31 @@ export function processBehaviour(node: () => NodeConnection): void {
       },
     };
     const lines: string[] = [];
-    const proc = await startProcess(host, {
+    const ticker = await startProcess(host, {
       workdir: n.workdir,
       runId,
-      label: 'slow',
+      label: 'ticker',
       argv: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 0.2; done; exit 4'],
       onLine: (l) => lines.push(l),
     });
-    expect(await proc.exited).toBe(4);
+    expect(await ticker.exited).toBe(4);
     expect(lines).toEqual(Array.from({ length: 10 }, (_, i) => `tick ${i + 1}`));
-    // The launcher, which then follows the process; the old scheme added one command per 500 ms (≥ 4 here).
-    expect(commands).toHaveLength(1);
+
+    const echoed: string[] = [];
+    const echo = await startProcess(host, {
+      workdir: n.workdir,
+      runId,
+      label: 'echo',
+      argv: ['sh', '-c', 'while read l; do echo "got:$l"; done'],
+      onLine: (l) => echoed.push(l),
+    });
+    await echo.write('go\nand $(this) too\n');
+    await until(() => echoed.length === 2, 'the echo of two lines');
+    expect(echoed).toEqual(['got:go', 'got:and $(this) too']);
+    await echo.stop(2000);
+    expect(await echo.exited).toBe(143);
+    // One launcher per process; the old scheme added a command per 500 ms poll, per write and per stop.
+    expect(commands).toHaveLength(2);
     await n.sweep({ keepRunId: 'none' });
   });
 
