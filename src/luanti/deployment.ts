@@ -1,4 +1,5 @@
 import type { NodeConnection } from '../cluster/node.js';
+import { writeTextFiles } from '../cluster/write-text-files.js';
 import type { RunSpec } from '../jobs/run-spec.js';
 import { probeFilePath, probeModFiles } from './probe-mod.js';
 import { serverConfig, stepBudgetMs, worldMt } from './server-config.js';
@@ -88,9 +89,11 @@ export async function deployServer(node: NodeConnection, options: ServerDeployme
     ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}),
   });
   const world = worldMt(options.game);
-  await node.writeFile(paths.configPath, config);
-  await node.writeFile(`${paths.worldDir}/world.mt`, world);
-  for (const file of probeModFiles()) await node.writeFile(`${paths.worldDir}/${file.path}`, file.content);
+  await writeTextFiles(node, [
+    { path: paths.configPath, content: config },
+    { path: `${paths.worldDir}/world.mt`, content: world },
+    ...probeModFiles().map((file) => ({ path: `${paths.worldDir}/${file.path}`, content: file.content })),
+  ]);
   return {
     ...paths,
     port: options.port,

@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { CommandError } from '../../../src/cluster/command-error.js';
 import type { NodeConnection } from '../../../src/cluster/node.js';
 import { startProcess, type ProcessHost } from '../../../src/cluster/remote-process.js';
+import { writeTextFiles } from '../../../src/cluster/write-text-files.js';
 
 /** Values that would run something if they ever reached a shell unquoted. */
 export function nastyValues(marker: string): string[] {
@@ -271,6 +272,25 @@ export function processBehaviour(node: () => NodeConnection): void {
     const second = await n.sweep({ keepRunId: 'none' });
     expect(second.killed.map((k) => k.pgid)).toEqual([kept.pgid]);
     expect([143, null]).toContain(await kept.exited);
+  });
+
+  it('writeTextFiles writes several files exactly, with one command', async () => {
+    const n = node();
+    const base = `${n.workdir}/text-${randomUUID()}`;
+    const marker = `/tmp/lb-pwned-${randomUUID()}`;
+    const files = [
+      { path: `${base}/a.conf`, content: 'name = "x"\nport = 30000\n' },
+      { path: `${base}/deep/er/b.lua`, content: `-- ${nastyValues(marker).join('\n-- ')}\n\n` },
+      { path: `${base}/empty`, content: '' },
+      { path: `${base}/no-newline`, content: '%s %d \\n' },
+    ];
+    let commands = 0;
+    await writeTextFiles({ ...n, exec: (argv, o) => (commands++, n.exec(argv, o)) } as NodeConnection, files);
+    expect(commands).toBe(1);
+    for (const file of files) expect((await n.exec(['cat', file.path])).stdout).toBe(file.content);
+    const check = await n.exec(['sh', '-c', 'test -e "$1" && echo exists || echo absent', 'sh', marker]);
+    expect(check.stdout.trim()).toBe('absent');
+    await n.exec(['rm', '-rf', base]);
   });
 
   it('writeFile creates parents and sets the mode', async () => {
