@@ -287,7 +287,9 @@ function legendFlag(result: RunResult, node: NodeResult, start: number): string 
   if (node.lostAt !== null) flags.push(`lost at ${Math.round((node.lostAt - start) / 1000)} s`);
   const cov = node.coverage.expected > 0 ? node.coverage.received / node.coverage.expected : 1;
   if (cov < 0.95) flags.push(`${Math.round(cov * 100)} % samples`);
-  if (result.warnings.some((w) => w.code === 'generator_saturated' && w.node === node.name)) flags.push('saturated');
+  const warned = (code: string): boolean => result.warnings.some((w) => w.code === code && w.node === node.name);
+  if (warned('generator_saturated')) flags.push('saturated');
+  if (warned('noisy_baseline')) flags.push('noisy baseline');
   return flags.length ? flags.join(', ') : undefined;
 }
 

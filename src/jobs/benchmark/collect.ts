@@ -14,6 +14,12 @@ export const COVERAGE_WARN = 0.95;
 export const SATURATION_CPU = 0.9;
 /** Share of steps over 2× budget above which the server is called overloaded. */
 const OVERLOAD_SHARE = 0.05;
+/**
+ * Whole-node CPU during load this far below the idle baseline (a share of the node) means
+ * the baseline caught load that was not ours (a shared machine): "above baseline" is then
+ * negative and meaningless for that node, and the result says so instead of hiding it.
+ */
+export const NOISY_BASELINE_CPU = 0.02;
 /** A node silent for this long before its sampler was stopped counts as lost. */
 const LOST_AFTER_MS = 5000;
 const DEFAULT_BUDGET_MS = 90;
@@ -99,6 +105,15 @@ export function collect(ctx: RunContext): RunResult {
         code: 'node_lost',
         node: node.name,
         message: `${node.name} stopped delivering samples at ${new Date(node.lostAt).toISOString()}`,
+      });
+    }
+    const below = node.summary ? -node.summary.aboveBaseline.cpuMean : 0;
+    if (node.summary && node.summary.baseline.samples > 0 && below > NOISY_BASELINE_CPU) {
+      const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+      warnings.push({
+        code: 'noisy_baseline',
+        node: node.name,
+        message: `${node.name} CPU under load (mean ${pct(node.summary.cpu.mean)}) was ${(below * 100).toFixed(1)} points below its idle baseline (${pct(node.summary.baseline.cpu)}): something else was busy during the baseline, so its "above baseline" figures are not meaningful`,
       });
     }
     if (node.role === 'bots' && node.summary && node.summary.cpu.mean > SATURATION_CPU) {

@@ -122,6 +122,7 @@ export const WARNING_CODES = [
   'server_overloaded',
   'clock_offset',
   'teardown_incomplete',
+  'noisy_baseline',
 ] as const;
 export const warningSchema = z.object({
   code: z.enum(WARNING_CODES),

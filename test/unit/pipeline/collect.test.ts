@@ -167,4 +167,37 @@ describe('collect', () => {
     expect(result.nodes[0]!.lostAt).toBe(T0 + 20_000);
     expect(result.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['node_lost', 'low_coverage']));
   });
+
+  it('flags a node whose load CPU sits below its idle baseline (a noisy baseline), and only that node', () => {
+    const ctx = context();
+    ctx.state.nodes = [
+      node(
+        1,
+        'server',
+        0,
+        series(0, 40, (s) => (s <= 10 ? 0.05 : 0.3)),
+      ),
+      // Something else was busy during the baseline: 40 % idle floor, 25 % under load.
+      node(
+        2,
+        'bots',
+        20,
+        series(0, 40, (s) => (s <= 10 ? 0.4 : 0.25)),
+      ),
+      // Within noise: 1 point below.
+      node(
+        3,
+        'bots',
+        0,
+        series(0, 40, (s) => (s <= 10 ? 0.06 : 0.05)),
+      ),
+    ];
+    const result = collect(ctx);
+    const noisy = result.warnings.filter((w) => w.code === 'noisy_baseline');
+    expect(noisy.map((w) => w.node)).toEqual(['node2']);
+    expect(noisy[0]!.message).toMatch(
+      /^node2 CPU under load \(mean 25\.0 %\) was 15\.0 points below its idle baseline \(40\.0 %\)/,
+    );
+    expect(result.nodes[1]!.summary!.aboveBaseline.cpuMean).toBeCloseTo(-0.15, 5);
+  });
 });

@@ -96,6 +96,14 @@ describe('chart configs', () => {
     expect(set.warnings).toEqual(['generator saturated: node2 swarm used 98 % of a core']);
   });
 
+  it('flags a node with a noisy baseline in the legend', () => {
+    const result = threeNodeRun();
+    result.warnings.push({ code: 'noisy_baseline', node: 'node1', message: 'node1 CPU under load was 5 points below' });
+    const set = buildChartSet(result);
+    expect(set.legend.map((e) => e.flag)).toEqual(['noisy baseline', undefined, undefined]);
+    expect(set.warnings).toEqual(['noisy baseline: node1 CPU under load was 5 points below']);
+  });
+
   it('breaks a line at a gap in the samples instead of bridging it', () => {
     const result = threeNodeRun();
     const node2 = result.nodes[1];
