@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeConnection } from '../../../src/cluster/node.js';
 import { LocalCluster } from '../../../src/cluster/local.js';
 import { ReservationError } from '../../../src/cluster/reservation-error.js';
-import { processBehaviour } from './process-suite.js';
+import { groupAlive, processBehaviour } from './process-suite.js';
 
 const workdir = mkdtempSync(join(tmpdir(), 'lb-local-'));
 const cluster = new LocalCluster({ workdir, maxNodes: 4 });
@@ -64,14 +64,7 @@ describe('LocalCluster', () => {
     expect(own.killed.map((k) => k.pgid)).toEqual([proc.pgid]);
     // Its status file went with the removed run directory, so the code may be unknown; the group is gone.
     expect([143, null]).toContain(await proc.exited);
-    const alive = await one.exec([
-      'sh',
-      '-c',
-      'kill -0 -"$1" 2>/dev/null && echo alive || echo gone',
-      'sh',
-      String(proc.pgid),
-    ]);
-    expect(alive.stdout.trim()).toBe('gone');
+    expect(await groupAlive(one, proc.pgid)).toBe(false);
   });
 });
 

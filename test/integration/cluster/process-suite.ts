@@ -221,14 +221,7 @@ export function processBehaviour(node: () => NodeConnection): void {
     expect(await polite.exited).toBe(143);
     await stubborn.stop(800);
     expect(await stubborn.exited).toBe(137);
-    const alive = await n.exec([
-      'sh',
-      '-c',
-      'kill -0 -"$1" 2>/dev/null && echo alive || echo gone',
-      'sh',
-      String(stubborn.pgid),
-    ]);
-    expect(alive.stdout.trim()).toBe('gone');
+    expect(await groupAlive(n, stubborn.pgid)).toBe(false);
     await n.sweep({ keepRunId: 'none' });
   });
 
@@ -300,6 +293,12 @@ export function processBehaviour(node: () => NodeConnection): void {
     expect((await n.exec([path])).stdout).toBe('it works\n');
     await n.exec(['rm', '-rf', path.split('/a/')[0] as string]);
   });
+}
+
+/** Whether any process of group `pgid` still exists on the node. */
+export async function groupAlive(n: NodeConnection, pgid: number): Promise<boolean> {
+  const result = await n.exec(['sh', '-c', 'kill -0 -"$1" 2>/dev/null && echo alive || echo gone', 'sh', String(pgid)]);
+  return result.stdout.trim() === 'alive';
 }
 
 /** The error `promise` rejects with; fails the test if it resolves. */
