@@ -139,13 +139,14 @@ fi
 exit 0`;
 
 /**
- * `sh -c POLL sh dir label offset max` (used when {@link WATCH_SCRIPT} cannot run): first line `exit N`, `alive` or `gone`,
+ * `sh -c POLL sh dir label offset max` (used when {@link WATCH_SCRIPT} cannot run): first line `exit N`, `alive`, `killed` or `gone`,
  * then up to `max` bytes of the log from byte `offset`. The state is read before
  * the log, so after `exit`/`gone` the log read is complete.
  */
 export const POLL_SCRIPT = `d=$1; l=$2
 if [ -f "$d/$l.exit" ]; then printf 'exit %s\\n' "$(cat "$d/$l.exit")"
 elif [ -s "$d/$l.pid" ] && kill -0 -"$(cat "$d/$l.pid")" 2>/dev/null; then echo alive
+elif [ "$(cat "$d/$l.stop" 2>/dev/null)" = killed ]; then echo killed
 else echo gone; fi
 if [ -f "$d/$l.log" ]; then tail -c "+$(($3 + 1))" "$d/$l.log" | head -c "$4"; fi
 exit 0`;
@@ -237,8 +238,8 @@ export function remoteJoin(...parts: string[]): string {
 }
 
 /**
- * The processes one node connection started and still polls. A closing connection
- * detaches them (stops polling) but never stops them: the pipeline stops them, and a
+ * The processes one node connection started and still follows. A closing connection
+ * detaches them (stops following) but never stops them: the pipeline stops them, and a
  * later sweep finds whatever a crash left.
  */
 export class ProcessRegistry {

@@ -6,7 +6,7 @@ import type { RunContext } from './run-context.js';
 const SWARM_GRACE_MS = 8000;
 const SERVER_GRACE_MS = 10_000;
 const TAIL_LINES = 20;
-/** TERM reaches every swarm (one remote exec) and their DISCOs reach the server well within this. */
+/** TERM reaches every swarm (a control line each, no command) and their DISCOs reach the server well within this. */
 const DISCO_MS = 1000;
 
 /**
