@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { within } from './abort.js';
 import { exitMeaning } from './command-error.js';
 import { createLineSplitter } from './line-splitter.js';
 import { PassThrough } from 'node:stream';
@@ -524,7 +525,7 @@ export class ScriptedProcess implements RemoteProcess {
     if (!this.done && this.watching) {
       // Over the control line; the command below is the fallback when the launcher does not answer.
       this.control.write(`stop ${grace}\n`);
-      await Promise.race([this.exited, delay(grace + WATCH_END_GRACE_MS)]);
+      await within(this.exited, grace + WATCH_END_GRACE_MS);
     }
     if (!this.done) {
       const result = await this.host.exec(
@@ -537,7 +538,7 @@ export class ScriptedProcess implements RemoteProcess {
     // by then (connection trouble), read the final state and the rest of the log directly.
     const watch = this.watching;
     if (watch && !this.done) {
-      await Promise.race([this.exited, delay(WATCH_END_GRACE_MS)]);
+      await within(this.exited, WATCH_END_GRACE_MS);
       if (!this.done) {
         watch.controller.abort(new Error('the watch did not see the process end'));
         await watch.ended;

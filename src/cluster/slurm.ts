@@ -59,16 +59,20 @@ export function parseQueueLine(text: string): QueueState | undefined {
   return { state, nodeList, reason };
 }
 
-/** First pause between squeue checks; doubled after each check up to the configured poll interval. */
+/** Pause between squeue checks while a start is likely (the first {@link QUICK_CHECKS} checks). */
 const FIRST_POLL_MS = 250;
+/** An idle cluster starts a job within about a second: check often for the first two. */
+const QUICK_CHECKS = 8;
 
 /**
- * Pauses between squeue checks: 250 ms, doubling up to `maxMs`. A job on an idle cluster
- * runs about a second after submission, so a fixed 2 s poll cost up to 2 s per run for
- * nothing, while a long queue wait still costs one squeue per `maxMs`.
+ * Pauses between squeue checks: 250 ms for the first 2 s, then doubling up to `maxMs`. A job
+ * on an idle cluster runs within about a second of submission, and a doubling pause from the
+ * first check added up to a second of waiting to some runs and not others (the largest
+ * source of spread in the measured overhead); a long queue wait still costs one squeue per `maxMs`.
  */
 export function queuePollDelay(check: number, maxMs: number): number {
-  return Math.min(maxMs, FIRST_POLL_MS * 2 ** Math.min(check, 20));
+  const doublings = Math.max(0, check - QUICK_CHECKS + 1);
+  return Math.min(maxMs, FIRST_POLL_MS * 2 ** Math.min(doublings, 20));
 }
 
 const ENDED = new Set([

@@ -5,7 +5,7 @@ import { createProbeFeed } from './probe-feed.js';
 import { influxTags, sleep, type NodeState, type RunContext } from './run-context.js';
 import { createSamplerFeed } from './sampler-feed.js';
 import { removeRunDirectory } from './run-directory.js';
-import { setTimeout as delay } from 'node:timers/promises';
+import { within } from '../../cluster/abort.js';
 
 const NOISE_KEEP = 20;
 const POLL_MS = 200;
@@ -135,7 +135,7 @@ function startSampler(ctx: RunContext, node: NodeState, onEnd: (why: string) => 
       // The sampler ends by itself within a frame of its directory going: one command, not two.
       const removal = removeRunDirectory(node.conn, ctx.runId);
       await removal.catch(() => undefined);
-      await Promise.race([running, delay(SAMPLER_END_MS)]);
+      await within(running, SAMPLER_END_MS);
       controller.abort(new Error('run over'));
       await running;
       await removal;

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { queuePollDelay } from '../../../src/cluster/slurm.js';
 
 describe('queuePollDelay', () => {
-  it('starts at 250 ms and doubles up to the configured interval', () => {
-    expect([0, 1, 2, 3, 4, 5].map((i) => queuePollDelay(i, 2000))).toEqual([250, 500, 1000, 2000, 2000, 2000]);
+  it('checks every 250 ms for the first 2 s, then doubles up to the configured interval', () => {
+    const delays = Array.from({ length: 12 }, (_, i) => queuePollDelay(i, 2000));
+    expect(delays).toEqual([250, 250, 250, 250, 250, 250, 250, 250, 500, 1000, 2000, 2000]);
+    expect(delays.slice(0, 8).reduce((a, b) => a + b, 0)).toBe(2000);
   });
 
   it('never exceeds a small configured interval, and stays finite after many checks', () => {
