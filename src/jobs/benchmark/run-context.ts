@@ -82,6 +82,8 @@ export interface RunState {
   warnings: Warning[];
   /** `--version` line of the Luanti server (preflight). */
   serverVersion: string | null;
+  /** Swarms started while the server starts, held at the barrier for the server on `port` (see swarm.ts). */
+  swarmLaunch: { port: number; started: Promise<PromiseSettledResult<void>[]> } | null;
 }
 
 /** Hooks for tests that need a node to misbehave in a controlled way. Never set in production. */
@@ -160,6 +162,7 @@ export function createRunContext(init: RunContextInit): RunContext {
       phases: [],
       warnings: [],
       serverVersion: null,
+      swarmLaunch: null,
     },
     phase: null,
     deferred,

@@ -2,6 +2,7 @@ import { ServerStartError } from './errors.js';
 import { sleep, type RunContext } from './run-context.js';
 import { deployServer } from '../../luanti/deployment.js';
 import { stepBudgetMs } from '../../luanti/server-config.js';
+import { launchSwarmsEarly } from './swarm.js';
 
 const START_BOUND_MS = 30_000;
 const PORT_ATTEMPTS = 5;
@@ -33,6 +34,8 @@ export async function server(ctx: RunContext): Promise<void> {
   const node = ctx.state.nodes[0]!;
   const runDir = `${node.conn.workdir}/${ctx.runId}`;
   const first = basePort(ctx.runId);
+  // Swarms start now and wait at the barrier: their start-up overlaps the server's.
+  launchSwarmsEarly(ctx, first);
   ctx.state.server = {
     port: first,
     process: null,

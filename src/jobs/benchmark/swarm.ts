@@ -28,32 +28,32 @@ export function defaultSwarmBundlePath(): string {
 }
 
 /**
- * Start one swarm per bot node with its share, held at a barrier and released
- * together, then wait until the joins settle. Incomplete joins are a warning,
+ * Take over the swarms the server phase started (or start them now), held at a barrier,
+ * release them together, then wait until the joins settle. Incomplete joins are a warning,
  * not a failure: the result says how many joined and why the rest failed.
  */
 export async function swarm(ctx: RunContext): Promise<void> {
   const serverState = ctx.state.server;
   if (!serverState) throw new SwarmStartError('swarm: no server (server phase did not run)');
-  const server = ctx.state.nodes[0]!;
   const botNodes = ctx.state.nodes.filter((n) => n.role !== 'server' && n.bots > 0);
   const rampS = ctx.spec.bots / ctx.spec.rampPerS;
-  const stayS = Math.ceil(rampS) + ctx.spec.durationS + STAY_MARGIN_S;
   const builtin = ctx.spec.botRuntime.kind === 'builtin';
 
-  let startIndex = 0;
-  const starts = botNodes.map((node) => {
-    const first = startIndex;
-    startIndex += node.bots;
-    return startSwarm(ctx, node, {
-      host: server.host,
-      port: serverState.port,
-      first,
-      rampPerS: ctx.spec.rampPerS / botNodes.length,
-      stayS,
-    });
-  });
-  const started = await Promise.allSettled(starts);
+  const early = ctx.state.swarmLaunch;
+  ctx.state.swarmLaunch = null;
+  let started = early ? await early.started : null;
+  if (early && early.port !== serverState.port) {
+    // The server found its first port taken and moved on: these swarms aim at the wrong port.
+    ctx.log().info({ expected: early.port, port: serverState.port }, 'server moved port; restarting the swarms');
+    await Promise.all(botNodes.map((n) => n.swarmProcess?.stop(2000)));
+    for (const node of botNodes) {
+      node.swarmProcess = null;
+      node.swarmReady = false;
+      node.swarmExited = false;
+    }
+    started = null;
+  }
+  started ??= await Promise.allSettled(startSwarms(ctx, serverState.port));
   const failed = started.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) throw (started[failed] as PromiseRejectedResult).reason;
 
@@ -74,7 +74,7 @@ export async function swarm(ctx: RunContext): Promise<void> {
 
   if (serverState.steps.length === 0) {
     // The server is up but its probe has said nothing yet: the step statistics may stay empty.
-    ctx.log(server.name).warn('no probe steps from the server yet; server step figures may be missing');
+    ctx.log(ctx.state.nodes[0]!.name).warn('no probe steps from the server yet; server step figures may be missing');
   }
   const requested = ctx.spec.bots;
   const settled = await waitFor(ctx, rampS * 1000 + SETTLE_MARGIN_MS, () => {
@@ -97,6 +97,37 @@ export async function swarm(ctx: RunContext): Promise<void> {
       message: `${joined} of ${requested} bots joined${failedJoins > 0 ? `, ${failedJoins} failed (${describeFailures(ctx)})` : ''}${settled ? '' : '; the rest had not joined when the wait ended'}`,
     });
   }
+}
+
+/**
+ * Start the built-in swarms while the server is still starting, held at the barrier and
+ * aimed at the port the server will try first: their start-up (one command and one Node.js
+ * start per bot node) then overlaps the server's instead of following it. The swarm phase
+ * takes them over, or restarts them if the server had to move to another port. A foreign
+ * bot program has no barrier and connects at once, so it waits for the swarm phase.
+ */
+export function launchSwarmsEarly(ctx: RunContext, port: number): void {
+  if (ctx.spec.botRuntime.kind !== 'builtin' || !SWARM_BARRIER) return;
+  ctx.state.swarmLaunch = { port, started: Promise.allSettled(startSwarms(ctx, port)) };
+}
+
+/** One swarm per bot node with its share of the bots, aimed at node 1 on `port`. */
+function startSwarms(ctx: RunContext, port: number): Promise<void>[] {
+  const server = ctx.state.nodes[0]!;
+  const botNodes = ctx.state.nodes.filter((n) => n.role !== 'server' && n.bots > 0);
+  const stayS = Math.ceil(ctx.spec.bots / ctx.spec.rampPerS) + ctx.spec.durationS + STAY_MARGIN_S;
+  let startIndex = 0;
+  return botNodes.map((node) => {
+    const first = startIndex;
+    startIndex += node.bots;
+    return startSwarm(ctx, node, {
+      host: server.host,
+      port,
+      first,
+      rampPerS: ctx.spec.rampPerS / botNodes.length,
+      stayS,
+    });
+  });
 }
 
 interface SwarmTarget {
