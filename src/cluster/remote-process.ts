@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { within } from './abort.js';
-import { exitMeaning } from './command-error.js';
+import { sleep, within } from './abort.js';
+import { exitMeaning, lastLines } from './command-error.js';
 import { createLineSplitter } from './line-splitter.js';
 import { PassThrough } from 'node:stream';
 import type { ExecOptions, ExecResult, RemoteProcess, SpawnOptions, SweepReport } from './node.js';
@@ -397,7 +397,7 @@ export class ScriptedProcess implements RemoteProcess {
         })
         .then(
           (result) => {
-            if (started()) this.watchEnded(lastLine(result.stderr));
+            if (started()) this.watchEnded(lastLines(result.stderr, 1)[0]?.trim());
             else reject(this.noPgid(result.stdout));
           },
           (error: unknown) => {
@@ -546,7 +546,7 @@ export class ScriptedProcess implements RemoteProcess {
     }
     for (let i = 0; i < 20 && !this.done; i++) {
       await this.pollOnce();
-      if (!this.done) await delay(100);
+      if (!this.done) await sleep(100);
     }
   }
 
@@ -560,19 +560,6 @@ export class ScriptedProcess implements RemoteProcess {
     if (lines.at(-1) === '') lines.pop();
     return lines;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The last non-empty line of `text`. */
-function lastLine(text: string): string | undefined {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .at(-1)
-    ?.trim();
 }
 
 function safeCall(fn: (line: string) => void, line: string): void {
