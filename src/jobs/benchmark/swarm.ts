@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { substituteBotCommand } from './bot-command.js';
 import { SwarmStartError } from './errors.js';
@@ -35,7 +34,7 @@ export function defaultSwarmBundlePath(): string {
 export async function swarm(ctx: RunContext): Promise<void> {
   const serverState = ctx.state.server;
   if (!serverState) throw new SwarmStartError('swarm: no server (server phase did not run)');
-  const botNodes = ctx.state.nodes.filter((n) => n.role !== 'server' && n.bots > 0);
+  const botNodes = swarmNodes(ctx);
   const rampS = ctx.spec.bots / ctx.spec.rampPerS;
   const builtin = ctx.spec.botRuntime.kind === 'builtin';
 
@@ -111,10 +110,15 @@ export function launchSwarmsEarly(ctx: RunContext, port: number): void {
   ctx.state.swarmLaunch = { port, started: Promise.allSettled(startSwarms(ctx, port)) };
 }
 
+/** The nodes that run a swarm: every node hosting bots (node 1 too with `nodes:1`). */
+function swarmNodes(ctx: RunContext): NodeState[] {
+  return ctx.state.nodes.filter((n) => n.role !== 'server' && n.bots > 0);
+}
+
 /** One swarm per bot node with its share of the bots, aimed at node 1 on `port`. */
 function startSwarms(ctx: RunContext, port: number): Promise<void>[] {
   const server = ctx.state.nodes[0]!;
-  const botNodes = ctx.state.nodes.filter((n) => n.role !== 'server' && n.bots > 0);
+  const botNodes = swarmNodes(ctx);
   const stayS = Math.ceil(ctx.spec.bots / ctx.spec.rampPerS) + ctx.spec.durationS + STAY_MARGIN_S;
   let startIndex = 0;
   return botNodes.map((node) => {
@@ -138,34 +142,15 @@ interface SwarmTarget {
   stayS: number;
 }
 
-/**
- * Copy the swarm bundle into the node's run directory (preflight does this, so
- * the copy is off the critical path between baseline and load).
- */
-export async function uploadSwarmBundle(ctx: RunContext, node: NodeState): Promise<string> {
-  const bundle = ctx.swarmBundlePath ?? defaultSwarmBundlePath();
-  const remote = `${node.conn.workdir}/${ctx.runId}/${basename(bundle)}`;
-  try {
-    await node.conn.upload(bundle, remote, 0o644);
-  } catch (error) {
-    throw new SwarmStartError(
-      `could not upload the swarm bundle ${bundle} to ${node.name}: ${(error as Error).message}`,
-      {
-        node: node.name,
-        cause: error,
-      },
-    );
-  }
-  node.swarmBundleRemote = remote;
-  return remote;
-}
-
 async function startSwarm(ctx: RunContext, node: NodeState, target: SwarmTarget): Promise<void> {
   const { spec, config } = ctx;
   const runDir = `${node.conn.workdir}/${ctx.runId}`;
   let argv: string[];
   if (spec.botRuntime.kind === 'builtin') {
-    const remoteBundle = node.swarmBundleRemote ?? (await uploadSwarmBundle(ctx, node));
+    // Preflight wrote it (its one command per node) or failed the run.
+    const remoteBundle = node.swarmBundleRemote;
+    if (!remoteBundle)
+      throw new SwarmStartError(`no swarm bundle on ${node.name}: preflight did not write it`, { node: node.name });
     argv = [
       config.REMOTE_NODE_BIN,
       remoteBundle,
