@@ -1,3 +1,4 @@
+import { within } from '../cluster/abort.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -65,7 +66,7 @@ export async function startRunWorker(deps: RunWorkerDeps): Promise<RunWorker> {
       await unsubscribe().catch((e: unknown) => errors.push(e));
       subscriber.disconnect();
       const wait = deps.shutdownDeliveryWaitMs ?? 10_000;
-      await Promise.race([Promise.allSettled([...pendingDeliveries]), new Promise((r) => setTimeout(r, wait).unref())]);
+      await within(Promise.allSettled([...pendingDeliveries]), wait);
       for (const e of errors) logger.warn({ err: e }, 'error while closing the worker');
     })();
     return closing;
