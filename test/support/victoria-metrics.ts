@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** VictoriaMetrics accepts InfluxDB's /api/v2/write line protocol; it stands in for InfluxDB in tests. */
 export const VM_BIN = '/usr/bin/victoria-metrics';
@@ -13,17 +13,6 @@ export interface VictoriaMetrics {
   url: string;
   /** TERM, KILL after 10 s, then remove the storage directory. Idempotent. */
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Start one and wait (up to 60 s) until /health answers; a failed start is stopped and cleaned up. */

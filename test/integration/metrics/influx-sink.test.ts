@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../../../src/jobs/benchmark/run-result.js';
 import { InfluxSink } from '../../../src/metrics/influx-sink.js';
-import { freePort, startVictoriaMetrics, type VictoriaMetrics } from '../../support/victoria-metrics.js';
+import { freePort } from '../../support/free-port.js';
+import { startVictoriaMetrics, type VictoriaMetrics } from '../../support/victoria-metrics.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -7,7 +7,8 @@ import { LocalCluster } from '../../../src/cluster/local.js';
 import { silentLogger } from '../../../src/log.js';
 import { runBenchmark } from '../../../src/jobs/benchmark/pipeline.js';
 import { parseRunSpec } from '../../../src/jobs/run-spec.js';
-import { freePort, startVictoriaMetrics, VM_BIN, type VictoriaMetrics } from '../../support/victoria-metrics.js';
+import { freePort } from '../../support/free-port.js';
+import { startVictoriaMetrics, VM_BIN, type VictoriaMetrics } from '../../support/victoria-metrics.js';
 import { BUNDLE, haveBundle, testConfig } from './pipeline-support.js';
 
 const ready = haveBundle && existsSync(VM_BIN) && existsSync('/usr/games/minetestserver');

@@ -1,5 +1,4 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostPlan } from './network.js';
@@ -32,19 +31,6 @@ export function slurmFiles(dir: string): SlurmFiles {
     slurmdLog: (node) => `${dir}/slurm/slurmd-${node}.log`,
     slurmdPid: (node) => `${dir}/slurm/slurmd-${node}.pid`,
   };
-}
-
-/** A TCP port free in the root namespace right now (slurmctld listens there). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '0.0.0.0', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Port of every slurmd; each listens in its own namespace, so they never collide. */

@@ -5,17 +5,10 @@
  * runs sshd and the SLURM client commands. See /work/shared/facts/test-cluster.md.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { freePort } from '../free-port.js';
 import { createNetwork, assertOctetFree, planHosts, type HostPlan } from './network.js';
 import { runCommand, TestClusterError, type CommandResult } from './run-command.js';
-import {
-  slurmFiles,
-  freePort,
-  startMunged,
-  startSlurmctld,
-  startSlurmd,
-  waitNodesIdle,
-  writeSlurmConfig,
-} from './slurm.js';
+import { slurmFiles, startMunged, startSlurmctld, startSlurmd, waitNodesIdle, writeSlurmConfig } from './slurm.js';
 import { generateKey, knownHostsLines, sshdFiles, startSshd, stopSshd } from './sshd.js';
 import { fixtureDirPrefix, readState, removeState, writeState, type ClusterState } from './state-file.js';
 import { clusterSupport } from './support.js';
@@ -239,7 +232,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
         files: sFiles,
         nodes,
         controllerAddress: login?.gateway ?? `10.${octet}.100.1`,
-        ctldPort: await freePort(),
+        // slurmctld listens in the root namespace, on every address.
+        ctldPort: await freePort('0.0.0.0'),
       });
       record(await time('start munged', () => startMunged(dir, sFiles)), 'munged');
       const ctldPid = await time('start slurmctld', () => startSlurmctld(sFiles));
