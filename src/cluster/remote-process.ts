@@ -570,6 +570,9 @@ function safeCall(fn: (line: string) => void, line: string): void {
   }
 }
 
+/** How long a sweep lets a leftover group go after TERM before it KILLs it. */
+export const SWEEP_GRACE_MS = 3000;
+
 /** Run {@link SWEEP_SCRIPT} on `host` and parse its report. */
 export async function sweepHost(
   host: ProcessHost,
@@ -578,7 +581,7 @@ export async function sweepHost(
 ): Promise<SweepReport> {
   if (options.keepRunId !== undefined) checkName('run id', options.keepRunId);
   const result = await host.exec(
-    ['sh', '-c', SWEEP_SCRIPT, 'sh', workdir, options.keepRunId ?? '', String(options.graceMs ?? 3000)],
+    ['sh', '-c', SWEEP_SCRIPT, 'sh', workdir, options.keepRunId ?? '', String(options.graceMs ?? SWEEP_GRACE_MS)],
     { signal: options.signal, timeoutMs: 300_000 },
   );
   return parseSweepOutput(host.name, result.stdout);

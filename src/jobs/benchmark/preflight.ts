@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseSweepOutput, SWEEP_SCRIPT } from '../../cluster/remote-process.js';
+import { parseSweepOutput, SWEEP_GRACE_MS, SWEEP_SCRIPT } from '../../cluster/remote-process.js';
 import { defaultSwarmBundlePath } from './swarm.js';
 import type { RunContext, NodeState } from './run-context.js';
 import { clockOffsetMs } from './clock-offset.js';
@@ -17,7 +17,8 @@ const MIN_NODE_MAJOR = 18;
  * preflight in this one command (every command costs a login shell on the node):
  * $1 the run's directory (created here, so later phases need no mkdir), $2 server binary or '',
  * $3 node binary or '', $4 bot command or '', $5 game id or '', $6 where to write the swarm
- * bundle arriving on stdin or '', $7 {@link SWEEP_SCRIPT}, $8 the work directory, $9 this run's id.
+ * bundle arriving on stdin or '', $7 {@link SWEEP_SCRIPT}, $8 the work directory, $9 this run's id,
+ * ${10} the sweep's TERM grace in ms.
  * Prints key=value lines the parser below reads, then the sweep's own lines.
  */
 const PREFLIGHT_SCRIPT = `
@@ -42,7 +43,7 @@ fi
 if [ -n "$6" ]; then
   if cat > "$6.tmp" 2>/dev/null && chmod 644 "$6.tmp" && mv -f "$6.tmp" "$6"; then echo "bundle=ok"; else echo "bundle=fail"; fi
 fi
-sh -c "$7" sh "$8" "$9" 3000
+sh -c "$7" sh "$8" "$9" "\${10}"
 `;
 
 /** The swarm bundle read once on the worker and written to each bot node by its preflight command. */
@@ -119,6 +120,7 @@ async function checkNode(ctx: RunContext, node: NodeState, bundle: SwarmBundle |
         SWEEP_SCRIPT,
         node.conn.workdir,
         ctx.runId,
+        String(SWEEP_GRACE_MS),
       ],
       // The sweep inside may wait out a leftover's TERM grace.
       { timeoutMs: 60_000, signal: ctx.signal, stdin: bundleTarget && bundle ? bundle.content : undefined },

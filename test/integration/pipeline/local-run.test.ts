@@ -145,6 +145,34 @@ describe.skipIf(!haveBundle || !existsSync(SERVER_BIN))('pipeline on the local c
     await expectNothingLeft(runId, 2);
   });
 
+  it("preflight sweeps an earlier run's leftovers, even one ignoring TERM, and removes its directory", async () => {
+    const oldRun = `lbp-old-${process.pid}`;
+    const [local2] = await new LocalCluster({ workdir }).connect(
+      { id: 'x', runId: 'x', cluster: 'local', nodes: [{ name: 'local2', address: '127.0.0.1' }] },
+      new AbortController().signal,
+    );
+    const leftover = await local2!.spawn(oldRun, 'swarm', ['sh', '-c', "trap '' TERM; while :; do sleep 1; done"]);
+    expect(await processesOfRun(oldRun)).not.toEqual([]);
+    // Fails in preflight on node 1; the sweep runs in every node's preflight command all the same.
+    const { runId, result, events } = await run(
+      { nodes: 2, bots: 2, durationS: 10 },
+      { env: { LUANTI_SERVER_BIN: '/nonexistent' } },
+    );
+    expect(result.error).toMatchObject({ name: 'PreflightError', phase: 'preflight' });
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'node',
+        node: 'local2',
+        message: expect.stringContaining('swept 1 leftover processes, 1 dirs'),
+      }),
+    );
+    expect(await processesOfRun(oldRun)).toEqual([]);
+    expect(existsSync(join(workdir, 'local2', oldRun))).toBe(false);
+    expect([137, null]).toContain(await leftover.exited);
+    await local2!.close();
+    await expectNothingLeft(runId, 2);
+  });
+
   it('a busy game port: the server moves to the next port and the run completes', async () => {
     const runId = `lbp-${process.pid}-${n + 1}`;
     const port = basePort(runId);
